@@ -1,0 +1,69 @@
+// `tsgi check FILE|DIR...`: validates configs and prints every problem. Exit 1 on any error, 0 with only
+// warnings (DESIGN.md "Exit codes"). With options instead of files, it checks that one command line.
+import { readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
+
+import { formatOfFile } from '../../config/collect-settings.js'
+import type { Diagnostic } from '../../config/diagnostic.js'
+import { loadConfig } from '../../config/resolve-config.js'
+import { exitCodeOfAll, type ExitCode } from '../exit-codes.js'
+import { diagnosticToJson, formatDiagnostic, type Style } from '../report-error.js'
+import type { VerbArgs } from './verb-args.js'
+
+interface CheckedTarget {
+  readonly target: string
+  readonly role: string
+  readonly diagnostics: readonly Diagnostic[]
+}
+
+/** The config files of a directory, recursively, in a stable order. */
+function configFilesIn(dir: string): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') found.push(...configFilesIn(full))
+    else if (entry.isFile() && ['ini', 'json', 'yaml'].includes(formatOfFile(entry.name) ?? '')) found.push(full)
+  }
+  return found
+}
+
+function expandTargets(args: readonly string[]): string[][] {
+  if (args.some((arg) => arg.startsWith('-'))) return [[...args]]
+  return args.flatMap((arg) => {
+    try {
+      if (statSync(arg).isDirectory()) return configFilesIn(arg).map((file) => [file])
+    } catch {
+      // Not a directory (or missing): the loader reports it as a file.
+    }
+    return [[arg]]
+  })
+}
+
+export function runCheck(args: VerbArgs, io: { out: NodeJS.WriteStream; style: Style; env: NodeJS.ProcessEnv }): ExitCode {
+  const targets = expandTargets(args.rest)
+  const results: CheckedTarget[] = targets.map((argv) => {
+    const result = loadConfig({ argv, env: io.env, useEnvOptions: false, cwd: process.cwd() })
+    return { target: argv.join(' '), role: result.role, diagnostics: result.diagnostics.items }
+  })
+  const kinds = results.flatMap((r) => r.diagnostics.filter((d) => d.severity === 'error').map(() => 'config' as const))
+  const usage = results.some((r) => r.diagnostics.some((d) => d.code.startsWith('ERR_USAGE_')))
+  const code = usage ? exitCodeOfAll(['usage']) : exitCodeOfAll(kinds)
+  if (args.format === 'json') {
+    const report = results.map((r) => ({
+      target: r.target,
+      role: r.role,
+      ok: !r.diagnostics.some((d) => d.severity === 'error'),
+      diagnostics: r.diagnostics.map(diagnosticToJson),
+    }))
+    io.out.write(`${JSON.stringify({ ok: code === 0, results: report }, null, 2)}\n`)
+    return code
+  }
+  for (const r of results) {
+    const errors = r.diagnostics.filter((d) => d.severity === 'error').length
+    const warnings = r.diagnostics.length - errors
+    for (const d of r.diagnostics) io.out.write(`${formatDiagnostic(d, io.style)}\n`)
+    const verdict = errors > 0 ? io.style.red('invalid') : io.style.bold('ok')
+    io.out.write(`${r.target}: ${verdict} (${r.role}; ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})\n`)
+  }
+  return code
+}

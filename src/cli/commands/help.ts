@@ -1,0 +1,45 @@
+// `tsgi --help` and `tsgi help TOPIC`, generated from the options registry.
+import { suggestName } from '../../config/did-you-mean.js'
+import { findOption, optionDefs } from '../../config/options/option-lookup.js'
+import { optionGroups } from '../../config/options/registry.js'
+import { makeError, type TsgiError } from '../../errors/tsgi-error.js'
+import { describeOption } from './describe-option.js'
+
+export const verbs = {
+  check: 'tsgi check FILE|DIR... [--format json]   validate configs, print every problem (exit 1 on errors)',
+  'print-config': 'tsgi print-config FILE|OPTIONS [--all] [--format json]   show resolved options and their sources',
+  help: 'tsgi help OPTION|COMMAND   explain one option or command',
+} as const
+
+export function generalHelp(): string {
+  const lines = [
+    'tsgi: an application server and process governor (uWSGI Emperor compatible)',
+    '',
+    'Usage:',
+    '  tsgi --ini FILE [OPTIONS]      run an emperor (if FILE sets "emperor") or an app instance',
+    '  tsgi FILE.ini|FILE.json|FILE.yaml [OPTIONS]',
+    ...Object.values(verbs).map((line) => `  ${line}`),
+    '  tsgi --version',
+    '',
+    'Every option works as an ini key, a --flag, a JSON/YAML key and a TSGI_<NAME> variable.',
+    'Booleans: --master, --no-master, --master=false. Repeatable options take the flag again.',
+  ]
+  for (const group of optionGroups) {
+    lines.push('', `${group.title}:`)
+    for (const def of optionDefs.filter((d) => d.group === group.title)) {
+      const flag = `--${def.name}${def.spec.short === undefined ? '' : `, -${def.spec.short}`}`
+      const marker = def.spec.ignored !== undefined ? ' [ignored]' : def.spec.plannedIn !== undefined ? ' [not yet]' : ''
+      lines.push(`  ${flag.padEnd(34)} ${def.spec.doc}${marker}`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export function topicHelp(topic: string): string | TsgiError {
+  const name = topic.replace(/^--?/, '')
+  if (name in verbs) return `${verbs[name as keyof typeof verbs]}\n`
+  const def = findOption(name)
+  if (def !== undefined) return describeOption(def)
+  const suggestion = suggestName(name, [...Object.keys(verbs), ...optionDefs.map((d) => d.name)])
+  return makeError('ERR_USAGE_UNKNOWN_HELP_TOPIC', { topic, suggestion })
+}

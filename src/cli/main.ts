@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// argv → verb or role. The only module that ends the process (STYLE.md habit 7).
+import { loadConfig } from '../config/resolve-config.js'
+import { makeError, TsgiError } from '../errors/tsgi-error.js'
+import { tsgiVersion } from '../observe/version.js'
+import { runCheck } from './commands/check.js'
+import { generalHelp, topicHelp } from './commands/help.js'
+import { runPrintConfig } from './commands/print-config.js'
+import { splitVerbArgs } from './commands/verb-args.js'
+import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
+import { formatDiagnostic, formatError, styleFor } from './report-error.js'
+
+/** The issue that brings each role; until then the role refuses to start and says so. */
+const roleIssue = { instance: 3, emperor: 4 } as const
+
+function main(argv: readonly string[]): ExitCode {
+  const out = process.stdout
+  const err = process.stderr
+  const env = process.env
+  const style = styleFor(err, env)
+  const outStyle = styleFor(out, env)
+  const fail = (error: TsgiError): ExitCode => {
+    err.write(`${formatError(error, style)}\n`)
+    return exitCodeOf(error.kind)
+  }
+  const [first, ...rest] = argv
+
+  if (first === '--version' || first === '-V' || first === 'version') {
+    out.write(`tsgi ${tsgiVersion}\n`)
+    return ExitCode.Ok
+  }
+  if (first === '--help' || first === '-h' || (first === 'help' && rest.length === 0)) {
+    out.write(generalHelp())
+    return ExitCode.Ok
+  }
+  if (first === 'help') {
+    const text = topicHelp(rest[0] ?? '')
+    if (text instanceof TsgiError) return fail(text)
+    out.write(text)
+    return ExitCode.Ok
+  }
+  if (first === 'check' || first === 'print-config') {
+    const args = splitVerbArgs(rest, first === 'print-config' ? ['--all'] : [])
+    if (args instanceof TsgiError) return fail(args)
+    if (args.rest.length === 0) {
+      return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))
+    }
+    return first === 'check'
+      ? runCheck(args, { out, style: outStyle, env })
+      : runPrintConfig(args, { out, err, style, env })
+  }
+  if (first === undefined) {
+    return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))
+  }
+
+  // Run a role: load, report every problem, and start only a config without errors.
+  const result = loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
+  for (const d of result.diagnostics.items) err.write(`${formatDiagnostic(d, style)}\n`)
+  if (result.config === undefined) {
+    const kinds = result.diagnostics.items
+      .filter((d) => d.severity === 'error')
+      .map((d) => (d.code.startsWith('ERR_USAGE_') ? ('usage' as const) : ('config' as const)))
+    return exitCodeOfAll(kinds)
+  }
+  return fail(makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: result.role, issue: roleIssue[result.role === 'emperor' ? 'emperor' : 'instance'] }))
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2))
+} catch (error) {
+  // A bug in tsgi: one line that says so, and the stack only on request.
+  const what = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`tsgi: error ERR_INTERNAL_ASSERTION: This is a bug in tsgi, please report it: ${what}\n`)
+  if (process.env.TSGI__DEBUG !== undefined && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`)
+  process.exitCode = ExitCode.Internal
+}

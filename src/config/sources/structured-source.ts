@@ -1,0 +1,143 @@
+// JSON and YAML config files → RawSettings, with the same keys as ini (reference/uwsgi.md §5.10).
+// Both go through the `yaml` package's document model, which keeps every node's position.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml'
+
+import type { DiagnosticList } from '../diagnostic.js'
+import { substituteMagic } from '../ini/magic-variables.js'
+import type { RawSetting } from '../raw-setting.js'
+import { defaultSections, type FileContext } from './file-context.js'
+
+export type StructuredFormat = 'json' | 'yaml'
+
+interface Position {
+  readonly line: number
+  readonly column: number
+}
+
+/** Node 20's JSON.parse says "… in JSON at position N"; turn N into a line and column. */
+function jsonErrorPosition(text: string, message: string): Position {
+  const match = /position (\d+)/.exec(message)
+  const offset = match === null ? 0 : Number(match[1])
+  const before = text.slice(0, offset)
+  const line = before.split('\n').length
+  return { line, column: offset - before.lastIndexOf('\n') }
+}
+
+export function readStructuredSettings(
+  text: string,
+  format: StructuredFormat,
+  context: FileContext,
+  diagnostics: DiagnosticList,
+): RawSetting[] {
+  const file = context.displayName
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text
+  if (source.trim() === '') {
+    diagnostics.add('ERR_CONFIG_EMPTY_FILE', { file }, { file, line: 1 })
+    return []
+  }
+  if (format === 'json') {
+    try {
+      JSON.parse(source)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      const where = jsonErrorPosition(source, reason)
+      diagnostics.add('ERR_CONFIG_SYNTAX', { format: 'JSON', reason: reason.replace(/^Unexpected/, 'unexpected') }, { file, ...where })
+      return []
+    }
+  }
+  const lineCounter = new LineCounter()
+  const document = parseDocument(source, { uniqueKeys: false, lineCounter, prettyErrors: false })
+  const positionOf = (node: Node | null | undefined): Position => {
+    const offset = node?.range?.[0] ?? 0
+    const { line, col } = lineCounter.linePos(offset)
+    return { line, column: col }
+  }
+  const firstError = document.errors[0]
+  if (firstError !== undefined) {
+    const { line, col } = lineCounter.linePos(firstError.pos[0])
+    const reason = firstError.message.split('\n')[0] ?? firstError.code
+    diagnostics.add('ERR_CONFIG_SYNTAX', { format: format === 'json' ? 'JSON' : 'YAML', reason }, { file, line, column: col })
+    return []
+  }
+  const root = document.contents
+  if (!isMap(root)) {
+    diagnostics.add(
+      'ERR_CONFIG_BAD_STRUCTURE',
+      { expected: 'a mapping of option names to values', found: root === null ? 'nothing' : describeNode(root) },
+      { file, ...positionOf(root) },
+    )
+    return []
+  }
+
+  const sections = new Map<string, Node[]>()
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : ''
+    if (isMap(pair.value)) sections.set(key, [...(sections.get(key) ?? []), pair.value])
+  }
+  const wanted = context.section === undefined ? defaultSections : [context.section]
+  let maps: Node[]
+  if (wanted.some((name) => sections.has(name))) {
+    maps = wanted.flatMap((name) => sections.get(name) ?? [])
+  } else if (context.section === undefined && sections.size === 0) {
+    // Like a headerless ini file: a flat mapping of options is read as [uwsgi].
+    maps = [root]
+  } else {
+    diagnostics.add(
+      'ERR_CONFIG_SECTION_NOT_FOUND',
+      { file, section: context.section ?? 'uwsgi', found: [...sections.keys()] },
+      { file, line: 1 },
+    )
+    return []
+  }
+
+  const settings: RawSetting[] = []
+  const add = (key: string, node: Node): void => {
+    const position = positionOf(node)
+    // YAML's `master:` (no value) reads as a bare ini key: an empty value, which turns a boolean on.
+    const isBareYamlKey = format === 'yaml' && isScalar(node) && node.value === null
+    if (!isBareYamlKey && (!isScalar(node) || node.value === null || typeof node.value === 'object')) {
+      diagnostics.add(
+        'ERR_CONFIG_BAD_STRUCTURE',
+        { expected: `a value for ${JSON.stringify(key)}: a string, number, boolean or a list of them`, found: describeNode(node) },
+        { file, ...position },
+      )
+      return
+    }
+    const scalar = isScalar(node) ? node.value : null
+    const raw = scalar === null ? '' : String(scalar)
+    const magic = typeof scalar === 'string' ? substituteMagic(raw, context.magic) : { text: raw, unknown: [] }
+    for (const unknown of magic.unknown) {
+      diagnostics.add('WARN_CONFIG_UNKNOWN_MAGIC_VARIABLE', { text: unknown }, { file, ...position })
+    }
+    settings.push({
+      key,
+      value: magic.text,
+      origin: { kind: 'file', file, line: position.line, column: position.column, excerpt: undefined },
+      baseDir: context.baseDir,
+      isExpanded: context.isExpanded,
+      cutComment: undefined,
+    })
+  }
+  for (const map of maps) {
+    if (!isMap(map)) continue
+    for (const pair of map.items) {
+      const keyNode = pair.key
+      if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
+        const found = isScalar(keyNode) ? describeNode(keyNode) : 'a complex key'
+        diagnostics.add('ERR_CONFIG_BAD_STRUCTURE', { expected: 'an option name as the key', found }, { file, ...positionOf(keyNode as Node) })
+        continue
+      }
+      const value = pair.value as Node | null
+      if (isSeq(value)) for (const item of value.items) add(keyNode.value, item as Node)
+      else add(keyNode.value, value ?? Object.assign(new Scalar(null), { range: keyNode.range ?? null }))
+    }
+  }
+  return settings
+}
+
+function describeNode(node: Node): string {
+  if (isMap(node)) return 'a mapping'
+  if (isSeq(node)) return 'a list'
+  if (isScalar(node)) return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`
+  return 'an alias'
+}

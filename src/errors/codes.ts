@@ -1,0 +1,262 @@
+// THE error registry (STYLE.md section 3). A code is permanent: never renamed, never reused.
+// Each entry: what kind of failure it is (which decides the exit code), a message built from typed
+// parameters, and one line on how to fix it. docs/errors.md is generated from this table.
+
+/** What kind of failure a code reports; `warning` never stops anything. */
+export type ErrorKind = 'config' | 'usage' | 'environment' | 'request' | 'internal' | 'warning'
+
+export interface CodeEntry<P> {
+  readonly kind: ErrorKind
+  readonly message: (params: P) => string
+  readonly fix: string
+}
+
+const entry = <P>(kind: ErrorKind, message: (params: P) => string, fix: string): CodeEntry<P> => ({
+  kind,
+  message,
+  fix,
+})
+
+const q = (text: string): string => JSON.stringify(text)
+
+export const codes = {
+  ERR_CONFIG_UNKNOWN_OPTION: entry<{ name: string; suggestion?: string | undefined }>(
+    'config',
+    (p) =>
+      `Cannot use option ${q(p.name)} as it is not a tsgi or uWSGI option` +
+      (p.suggestion === undefined ? '' : ` (did you mean ${q(p.suggestion)}?)`),
+    'Fix the spelling; `tsgi help OPTION` lists an option, `tsgi --help` all of them',
+  ),
+  ERR_CONFIG_INVALID_VALUE: entry<{ option: string; expected: string; value: string }>(
+    'config',
+    (p) => `Cannot set ${q(p.option)} as it must be ${p.expected}: current value is ${q(p.value)}`,
+    'Write a value of the expected form; `tsgi help OPTION` shows it',
+  ),
+  ERR_CONFIG_UNSUPPORTED_OPTION: entry<{ name: string }>(
+    'config',
+    (p) => `Cannot use uWSGI option ${q(p.name)} as tsgi does not implement it and "strict" is on`,
+    'Remove the option, or turn "strict" off to accept it with a warning',
+  ),
+  ERR_CONFIG_FILE_NOT_FOUND: entry<{ file: string }>(
+    'config',
+    (p) => `Cannot read config file ${q(p.file)}: it does not exist`,
+    'Check the path; relative paths are taken from the directory of the file that names them',
+  ),
+  ERR_CONFIG_FILE_UNREADABLE: entry<{ file: string; reason: string }>(
+    'config',
+    (p) => `Cannot read config file ${q(p.file)}: ${p.reason}`,
+    'Make the file readable by the user tsgi runs as (in tyrant mode: the file owner)',
+  ),
+  ERR_CONFIG_FILE_TOO_LARGE: entry<{ file: string; sizeBytes: number; limitBytes: number }>(
+    'config',
+    (p) =>
+      `Cannot load config file ${q(p.file)} as it must be at most ${p.limitBytes} bytes: it has ${p.sizeBytes} bytes`,
+    'A config file is never this large; check that the path names the config and not a data file',
+  ),
+  ERR_CONFIG_NOT_TEXT: entry<{ file: string; reason: string }>(
+    'config',
+    (p) => `Cannot load config file ${q(p.file)} as it must be UTF-8 text: ${p.reason}`,
+    'Check that the path names a config file; save it as UTF-8',
+  ),
+  ERR_CONFIG_EMPTY_FILE: entry<{ file: string }>(
+    'config',
+    (p) => `Cannot load config file ${q(p.file)} as it must set at least one option: it is empty`,
+    'Write the options into the file, or remove it',
+  ),
+  ERR_CONFIG_UNKNOWN_FORMAT: entry<{ file: string }>(
+    'config',
+    (p) =>
+      `Cannot tell the format of config file ${q(p.file)}: its name must end in .ini, .json, .yaml or .yml`,
+    'Rename the file, or load it with --ini, --json or --yaml',
+  ),
+  ERR_CONFIG_XML_UNSUPPORTED: entry<{ file: string }>(
+    'config',
+    (p) => `Cannot load XML config file ${q(p.file)}: tsgi reads ini, JSON and YAML, not XML`,
+    'Convert the file to ini: one `key = value` line per XML element',
+  ),
+  ERR_CONFIG_SECTION_NOT_FOUND: entry<{ file: string; section: string; found: readonly string[] }>(
+    'config',
+    (p) =>
+      `Cannot find section [${p.section}] in ${q(p.file)}: ` +
+      (p.found.length === 0 ? 'the file has no sections' : `its sections are ${p.found.map((s) => `[${s}]`).join(', ')}`),
+    'Name an existing section with FILE:SECTION, or add the section',
+  ),
+  ERR_INI_BAD_SECTION_HEADER: entry<{ text: string }>(
+    'config',
+    (p) => `Cannot read section header ${q(p.text)} as it must look like "[name]"`,
+    'Write the section name between square brackets, alone on its line',
+  ),
+  ERR_INI_BAD_KEY: entry<{ key: string }>(
+    'config',
+    (p) => `Cannot read line as "key = value" as the key must be letters, digits, "-", "_" or ".": key is ${q(p.key)}`,
+    'Write one `key = value` per line; start a comment with ";" or "#"',
+  ),
+  ERR_CONFIG_BAD_STRUCTURE: entry<{ expected: string; found: string }>(
+    'config',
+    (p) => `Cannot read config as ${p.expected}: found ${p.found}`,
+    'JSON and YAML configs map option names to a string, number, boolean or a list of them',
+  ),
+  ERR_CONFIG_SYNTAX: entry<{ format: string; reason: string }>(
+    'config',
+    (p) => `Cannot parse ${p.format}: ${p.reason}`,
+    'Fix the syntax at the position shown',
+  ),
+  ERR_CONFIG_INCLUDE_CYCLE: entry<{ chain: readonly string[] }>(
+    'config',
+    (p) => `Cannot include ${q(p.chain[p.chain.length - 1] ?? '')} as it is already being loaded: ${p.chain.join(' -> ')}`,
+    'Remove one of the includes that form the cycle',
+  ),
+  ERR_CONFIG_UNTERMINATED_EXPANSION: entry<{ text: string; opener: string }>(
+    'config',
+    (p) => `Cannot expand ${q(p.text)} as "${p.opener}" must be closed by ")"`,
+    'Close the expansion with ")"; write a literal "$(" as "$$(" is not needed: quote it differently or use a placeholder',
+  ),
+  ERR_CONFIG_PLACEHOLDER_CYCLE: entry<{ chain: readonly string[] }>(
+    'config',
+    (p) => `Cannot expand placeholder as it refers to itself: ${p.chain.map((n) => `%(${n})`).join(' -> ')}`,
+    'Break the cycle: a placeholder must not refer back to itself',
+  ),
+  ERR_CONFIG_AT_FILE: entry<{ file: string; reason: string }>(
+    'config',
+    (p) => `Cannot expand @(${p.file}): ${p.reason}`,
+    'Create the file, or fix its path (relative paths are taken from the config file directory)',
+  ),
+  ERR_CONFIG_UNKNOWN_USER: entry<{ option: string; user: string }>(
+    'config',
+    (p) => `Cannot set ${q(p.option)} as user ${q(p.user)} must exist on this machine: it does not`,
+    'Create the user (useradd) or name an existing one; numbers are taken as they are',
+  ),
+  ERR_CONFIG_UNKNOWN_GROUP: entry<{ option: string; group: string }>(
+    'config',
+    (p) => `Cannot set ${q(p.option)} as group ${q(p.group)} must exist on this machine: it does not`,
+    'Create the group (groupadd) or name an existing one; numbers are taken as they are',
+  ),
+  ERR_CONFIG_LOGIC: entry<{ problem: string }>(
+    'config',
+    (p) => `Cannot apply config logic: ${p.problem}`,
+    'Close every if-*/for block with endif/endfor; blocks do not nest',
+  ),
+  ERR_CONFIG_PLACEHOLDER_IS_OPTION: entry<{ name: string }>(
+    'config',
+    (p) => `Cannot define placeholder ${q(p.name)} with set-placeholder as it is the name of an option`,
+    'Use `set = name=value` to set an option, or choose another placeholder name',
+  ),
+  ERR_CONFIG_INCOMPATIBLE_OPTIONS: entry<{ first: string; second: string; reason: string }>(
+    'config',
+    (p) => `Cannot use ${q(p.first)} together with ${q(p.second)}: ${p.reason}`,
+    'Remove one of the two options',
+  ),
+  ERR_CONFIG_MISSING_VALUE: entry<{ option: string; expected: string }>(
+    'config',
+    (p) => `Cannot set ${q(p.option)} as it must be given ${p.expected}: the value is empty`,
+    'Write a value after "="',
+  ),
+  ERR_USAGE_UNKNOWN_FLAG: entry<{ flag: string; suggestion?: string | undefined }>(
+    'usage',
+    (p) =>
+      `Cannot use command-line flag ${q(p.flag)} as no option has that name` +
+      (p.suggestion === undefined ? '' : ` (did you mean ${q(p.suggestion)}?)`),
+    'Run `tsgi --help` for the options',
+  ),
+  ERR_USAGE_MISSING_ARGUMENT: entry<{ flag: string; expected: string }>(
+    'usage',
+    (p) => `Cannot use ${q(p.flag)} as it must be followed by ${p.expected}: nothing follows it`,
+    'Give the value after the flag, or as --flag=value',
+  ),
+  ERR_USAGE_UNEXPECTED_ARGUMENT: entry<{ argument: string; reason: string }>(
+    'usage',
+    (p) => `Cannot use argument ${q(p.argument)}: ${p.reason}`,
+    'Run `tsgi --help` for the usage',
+  ),
+  ERR_USAGE_NOTHING_TO_DO: entry<Record<string, never>>(
+    'usage',
+    () => 'Cannot run as a config file or options must be given: none were given',
+    'Run `tsgi --ini FILE`, or `tsgi --help` for the usage',
+  ),
+  ERR_USAGE_UNKNOWN_HELP_TOPIC: entry<{ topic: string; suggestion?: string | undefined }>(
+    'usage',
+    (p) =>
+      `Cannot show help for ${q(p.topic)} as no option or command has that name` +
+      (p.suggestion === undefined ? '' : ` (did you mean ${q(p.suggestion)}?)`),
+    'Run `tsgi --help` for the list',
+  ),
+  ERR_USAGE_ROLE_NOT_AVAILABLE: entry<{ role: string; issue: number }>(
+    'usage',
+    (p) => `Cannot run the ${p.role} role as this build does not include it yet (tsgi issue #${p.issue})`,
+    'Use `tsgi check` or `tsgi print-config` to validate configs until the role lands',
+  ),
+  ERR_INTERNAL_ASSERTION: entry<{ what: string }>(
+    'internal',
+    (p) => `This is a bug in tsgi, please report it: ${p.what}`,
+    'Report the message and how to reproduce it',
+  ),
+  WARN_CONFIG_IGNORED_OPTION: entry<{ option: string; why: string }>(
+    'warning',
+    (p) => `Option ${q(p.option)} is accepted and ignored: ${p.why}`,
+    'Remove the option to silence the warning',
+  ),
+  WARN_CONFIG_NOT_YET_IMPLEMENTED: entry<{ option: string; issue: number | 'later' }>(
+    'warning',
+    (p) =>
+      `Option ${q(p.option)} is not yet implemented${p.issue === 'later' ? '' : ` (tsgi issue #${p.issue})`}; it has no effect`,
+    'Nothing to fix: the option takes effect once that issue lands',
+  ),
+  WARN_CONFIG_UWSGI_OPTION: entry<{ option: string }>(
+    'warning',
+    (p) => `Option ${q(p.option)} is a uWSGI option that tsgi does not implement; it has no effect`,
+    'Remove the option; with "strict" it is an error',
+  ),
+  WARN_CONFIG_EMPTY_ENV: entry<Record<string, never>>(
+    'warning',
+    () => 'Option "env" has an empty value and is ignored',
+    'Write `env = KEY=VALUE`, or remove the line',
+  ),
+  WARN_CONFIG_UNKNOWN_MAGIC_VARIABLE: entry<{ text: string }>(
+    'warning',
+    (p) => `Magic variable ${q(p.text)} is unknown and became the empty string, as in uWSGI`,
+    'Write "%%" for a literal "%" (for example `log-date = %%Y-%%m-%%d`)',
+  ),
+  WARN_INI_COMMENT_CUT: entry<{ option: string; comment: string }>(
+    'warning',
+    (p) => `Inline comment ${q(p.comment)} was cut from the value of ${q(p.option)}`,
+    'If the text belongs to the value, write "\\;" or "\\#" instead',
+  ),
+  WARN_INI_OUTSIDE_SECTION: entry<{ key: string }>(
+    'warning',
+    (p) => `Key ${q(p.key)} comes before the first section header and belongs to no section; it is ignored`,
+    'Move the line into the [uwsgi] section, or start the file with no section header at all',
+  ),
+  WARN_CONFIG_ROLE_MISMATCH: entry<{ option: string; role: string }>(
+    'warning',
+    (p) => `Option ${q(p.option)} has no effect in the ${p.role} role`,
+    'Move the option to the config of the role that reads it',
+  ),
+  WARN_CONFIG_UNKNOWN_ENV_OPTION: entry<{ variable: string }>(
+    'warning',
+    (p) => `Environment variable ${q(p.variable)} does not name an option; it is ignored`,
+    'Unset the variable, or fix the option name in it',
+  ),
+  WARN_CONFIG_UNDEFINED_PLACEHOLDER: entry<{ name: string }>(
+    'warning',
+    (p) => `Placeholder %(${p.name}) is not defined and stays as written, as in uWSGI`,
+    'Define it (`name = value` or `set-placeholder = name=value`) or fix its name',
+  ),
+  WARN_CONFIG_UNSET_ENV: entry<{ name: string }>(
+    'warning',
+    (p) => `Environment variable $(${p.name}) is not set and stays as written, as in uWSGI`,
+    'Set the variable in the environment tsgi starts in',
+  ),
+  WARN_CONFIG_OVERRIDDEN: entry<{ option: string; where: string }>(
+    'warning',
+    (p) => `Option ${q(p.option)} is set again later (${p.where}); the later value wins`,
+    'Remove one of the two lines',
+  ),
+  WARN_CONFIG_IMPLIED: entry<{ option: string; implied: string }>(
+    'warning',
+    (p) => `Option ${q(p.implied)} is turned on because ${q(p.option)} needs it`,
+    'Set the implied option explicitly to silence the warning',
+  ),
+} as const
+
+export type Code = keyof typeof codes
+export type ParamsOf<C extends Code> = (typeof codes)[C] extends CodeEntry<infer P> ? P : never
