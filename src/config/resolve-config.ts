@@ -59,7 +59,7 @@ export function loadConfig(request: LoadRequest): LoadResult {
   const { values, provenance } = parseAll(expanded, diagnostics)
   const role: Role = (values.get('emperor') as unknown[] | undefined)?.length ? 'emperor' : 'instance'
   applyImplied(values)
-  warnAboutStatus(expanded, role, diagnostics)
+  warnAboutStatus(expanded, role, provenance, diagnostics)
   checkPrincipals(expanded, values, diagnostics)
   const config = diagnostics.hasErrors ? undefined : freezeConfig(values)
   return { config, role, diagnostics, provenance, files: collected.files }
@@ -238,10 +238,16 @@ function applyImplied(values: Values): void {
   }
 }
 
-function warnAboutStatus(items: readonly Classified[], role: Role, diagnostics: DiagnosticList): void {
+/** One warning per option that was applied and is ignored, not yet implemented, or not read by this role. */
+function warnAboutStatus(
+  items: readonly Classified[],
+  role: Role,
+  applied: ReadonlyMap<string, unknown>,
+  diagnostics: DiagnosticList,
+): void {
   const warned = new Set<string>()
   for (const item of items) {
-    if (item.kind !== 'option' || warned.has(item.def.name)) continue
+    if (item.kind !== 'option' || warned.has(item.def.name) || !applied.has(item.def.name)) continue
     warned.add(item.def.name)
     const { def, setting } = item
     const where = whereOf(setting.origin)
