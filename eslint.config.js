@@ -19,7 +19,11 @@ export default tseslint.config(
       'no-process-exit': 'off',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'exit', message: 'Only src/cli/ ends the process (STYLE.md habit 7).' },
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'Only src/cli/ ends the process (STYLE.md habit 7).',
+        },
       ],
     },
   },

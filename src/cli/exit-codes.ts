@@ -37,6 +37,7 @@ export function exitCodeOf(kind: ErrorKind): ExitCode {
 /** The exit code for a set of problems: a usage error outranks a config error, which outranks the rest. */
 export function exitCodeOfAll(kinds: Iterable<ErrorKind>): ExitCode {
   const codes = new Set<ExitCode>([...kinds].map(exitCodeOf))
-  for (const code of [ExitCode.Usage, ExitCode.Config, ExitCode.Environment, ExitCode.Internal]) if (codes.has(code)) return code
+  for (const code of [ExitCode.Usage, ExitCode.Config, ExitCode.Environment, ExitCode.Internal])
+    if (codes.has(code)) return code
   return ExitCode.Ok
 }

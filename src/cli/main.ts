@@ -62,7 +62,12 @@ function main(argv: readonly string[]): ExitCode {
       .map((d) => (d.code.startsWith('ERR_USAGE_') ? ('usage' as const) : ('config' as const)))
     return exitCodeOfAll(kinds)
   }
-  return fail(makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: result.role, issue: roleIssue[result.role === 'emperor' ? 'emperor' : 'instance'] }))
+  return fail(
+    makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', {
+      role: result.role,
+      issue: roleIssue[result.role === 'emperor' ? 'emperor' : 'instance'],
+    }),
+  )
 }
 
 try {
@@ -70,7 +75,10 @@ try {
 } catch (error) {
   // A bug in tsgi: one line that says so, and the stack only on request.
   const what = error instanceof Error ? error.message : String(error)
-  process.stderr.write(`tsgi: error ERR_INTERNAL_ASSERTION: This is a bug in tsgi, please report it: ${what}\n`)
-  if (process.env.TSGI__DEBUG !== undefined && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`)
+  process.stderr.write(
+    `tsgi: error ERR_INTERNAL_ASSERTION: This is a bug in tsgi, please report it: ${what}\n`,
+  )
+  if (process.env.TSGI__DEBUG !== undefined && error instanceof Error)
+    process.stderr.write(`${error.stack ?? ''}\n`)
   process.exitCode = ExitCode.Internal
 }

@@ -36,11 +36,16 @@ function excerptLines(where: Where | undefined, style: Style): string[] {
 export function formatDiagnostic(d: Diagnostic, style: Style): string {
   const place = d.where === undefined ? 'tsgi' : formatWhere(d.where)
   const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning')
-  return [`${style.bold(place)}: ${severity} ${d.code}: ${d.message}`, ...excerptLines(d.where, style)].join('\n')
+  return [`${style.bold(place)}: ${severity} ${d.code}: ${d.message}`, ...excerptLines(d.where, style)].join(
+    '\n',
+  )
 }
 
 export function formatError(error: TsgiError, style: Style): string {
-  return formatDiagnostic({ severity: 'error', code: error.code, message: error.message, where: error.where }, style)
+  return formatDiagnostic(
+    { severity: 'error', code: error.code, message: error.message, where: error.where },
+    style,
+  )
 }
 
 /** The JSON form of a diagnostic (`--format json`). */
@@ -50,6 +55,10 @@ export function diagnosticToJson(d: Diagnostic): Record<string, unknown> {
     severity: d.severity,
     code: d.code,
     message: d.message,
-    ...(where === undefined ? {} : 'file' in where ? { file: where.file, line: where.line, column: where.column ?? null } : where),
+    ...(where === undefined
+      ? {}
+      : 'file' in where
+        ? { file: where.file, line: where.line, column: where.column ?? null }
+        : where),
   }
 }

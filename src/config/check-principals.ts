@@ -13,14 +13,23 @@ interface Item {
 }
 
 function isPrincipal(value: unknown): value is Principal {
-  return typeof value === 'object' && value !== null && 'kind' in value && (value.kind === 'name' || value.kind === 'id')
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'kind' in value &&
+    (value.kind === 'name' || value.kind === 'id')
+  )
 }
 
 function isOwnership(value: unknown): value is Ownership {
   return typeof value === 'object' && value !== null && 'user' in value && isPrincipal(value.user)
 }
 
-export function checkPrincipals(items: readonly Item[], values: ReadonlyMap<string, unknown>, diagnostics: DiagnosticList): void {
+export function checkPrincipals(
+  items: readonly Item[],
+  values: ReadonlyMap<string, unknown>,
+  diagnostics: DiagnosticList,
+): void {
   const checkUser = (option: string, principal: Principal, setting: RawSetting): void => {
     if (principal.kind === 'name' && lookupUser(principal.name) === undefined) {
       diagnostics.add('ERR_CONFIG_UNKNOWN_USER', { option, user: principal.name }, whereOf(setting.origin))

@@ -96,7 +96,10 @@ export function collectSettings(sources: readonly (readonly RawSetting[])[], hos
       // A missing file is reported by readConfigFile below.
     }
     const identityWithSection = `${identity}:${section ?? ''}`
-    if (loading.includes(identityWithSection) || (isInherited && loading.length === 0 && inherited.has(identityWithSection))) {
+    if (
+      loading.includes(identityWithSection) ||
+      (isInherited && loading.length === 0 && inherited.has(identityWithSection))
+    ) {
       const chain = [...loading, identityWithSection].map((entry) => entry.replace(/:$/, ''))
       diagnostics.add('ERR_CONFIG_INCLUDE_CYCLE', { chain }, where)
       return
@@ -142,7 +145,11 @@ export function collectSettings(sources: readonly (readonly RawSetting[])[], hos
       const at = setting.value.indexOf('=')
       const name = at === -1 ? '' : setting.value.slice(0, at).trim()
       if (name === '') {
-        diagnostics.add('ERR_CONFIG_INVALID_VALUE', { option: key, expected: 'name=value', value: setting.value }, whereOf(setting.origin))
+        diagnostics.add(
+          'ERR_CONFIG_INVALID_VALUE',
+          { option: key, expected: 'name=value', value: setting.value },
+          whereOf(setting.origin),
+        )
         return
       }
       if (key !== 'set' && findOption(name) !== undefined) {

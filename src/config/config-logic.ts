@@ -8,8 +8,21 @@ import type { DiagnosticList } from './diagnostic.js'
 import { findOption } from './options/option-lookup.js'
 import { whereOf, type RawSetting } from './raw-setting.js'
 
-const ifKeys = new Set(['if-env', 'if-not-env', 'if-exists', 'if-not-exists', 'if-file', 'if-not-file', 'if-dir',
-  'if-not-dir', 'if-directory', 'if-opt', 'if-not-opt', 'if-hostname', 'if-not-hostname'])
+const ifKeys = new Set([
+  'if-env',
+  'if-not-env',
+  'if-exists',
+  'if-not-exists',
+  'if-file',
+  'if-not-file',
+  'if-dir',
+  'if-not-dir',
+  'if-directory',
+  'if-opt',
+  'if-not-opt',
+  'if-hostname',
+  'if-not-hostname',
+])
 const forKeys = new Set(['for', 'for-glob', 'for-times', 'for-readline'])
 const endIfKeys = new Set(['endif', 'end-if'])
 const endForKeys = new Set(['endfor', 'end-for'])
@@ -61,7 +74,9 @@ function evaluateIf(setting: RawSetting, host: LogicHost): string | undefined {
     case 'if-opt': {
       const [name = '', wanted] = splitOnce(arg)
       const canonical = findOption(name)?.name
-      const found = [...host.collected()].reverse().find((s) => s.key === name || (canonical !== undefined && findOption(s.key)?.name === canonical))
+      const found = [...host.collected()]
+        .reverse()
+        .find((s) => s.key === name || (canonical !== undefined && findOption(s.key)?.name === canonical))
       holds = found !== undefined && (wanted === undefined || found.value === wanted)
       context = found?.value ?? ''
       break
@@ -93,7 +108,10 @@ function forWords(setting: RawSetting): string[] {
     case 'for-readline': {
       try {
         const text = readFileSync(path.resolve(setting.baseDir, setting.value), 'utf8')
-        return text.split('\n').map((line) => line.trim()).filter((line) => line !== '')
+        return text
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line !== '')
       } catch {
         return []
       }
@@ -109,9 +127,17 @@ function forWords(setting: RawSetting): string[] {
 function expandGlob(pattern: string): string[] {
   const dir = path.dirname(pattern)
   const base = path.basename(pattern)
-  const regex = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+  const regex = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  )
   try {
-    return readdirSync(dir).filter((name) => regex.test(name)).sort().map((name) => path.join(dir, name))
+    return readdirSync(dir)
+      .filter((name) => regex.test(name))
+      .sort()
+      .map((name) => path.join(dir, name))
   } catch {
     return []
   }
@@ -133,26 +159,39 @@ export function applyConfigLogic(
   diagnostics: DiagnosticList,
   sink: (setting: RawSetting) => void,
 ): void {
-  type Block = { kind: 'if'; opener: RawSetting; context: string | undefined } | { kind: 'for'; opener: RawSetting; body: RawSetting[] }
+  type Block =
+    | { kind: 'if'; opener: RawSetting; context: string | undefined }
+    | { kind: 'for'; opener: RawSetting; body: RawSetting[] }
   let block: Block | undefined
   for (const setting of settings) {
     const key = setting.key
     if (ifKeys.has(key) || forKeys.has(key)) {
       if (block !== undefined) {
-        diagnostics.add('ERR_CONFIG_LOGIC', { problem: `"${key}" opens a block inside the "${block.opener.key}" block: blocks do not nest` }, whereOf(setting.origin))
+        diagnostics.add(
+          'ERR_CONFIG_LOGIC',
+          { problem: `"${key}" opens a block inside the "${block.opener.key}" block: blocks do not nest` },
+          whereOf(setting.origin),
+        )
         continue
       }
-      block = ifKeys.has(key) ? { kind: 'if', opener: setting, context: evaluateIf(setting, host) } : { kind: 'for', opener: setting, body: [] }
+      block = ifKeys.has(key)
+        ? { kind: 'if', opener: setting, context: evaluateIf(setting, host) }
+        : { kind: 'for', opener: setting, body: [] }
       continue
     }
     if (endIfKeys.has(key) || endForKeys.has(key)) {
       const wanted = endIfKeys.has(key) ? 'if' : 'for'
       if (block === undefined || block.kind !== wanted) {
-        diagnostics.add('ERR_CONFIG_LOGIC', { problem: `"${key}" has no open ${wanted} block to close` }, whereOf(setting.origin))
+        diagnostics.add(
+          'ERR_CONFIG_LOGIC',
+          { problem: `"${key}" has no open ${wanted} block to close` },
+          whereOf(setting.origin),
+        )
         continue
       }
       if (block.kind === 'for') {
-        for (const word of forWords(block.opener)) for (const line of block.body) sink(withContext(line, word))
+        for (const word of forWords(block.opener))
+          for (const line of block.body) sink(withContext(line, word))
       }
       block = undefined
       continue
@@ -163,6 +202,10 @@ export function applyConfigLogic(
   }
   if (block !== undefined) {
     const closer = block.kind === 'if' ? 'endif' : 'endfor'
-    diagnostics.add('ERR_CONFIG_LOGIC', { problem: `"${block.opener.key}" is never closed by "${closer}"` }, whereOf(block.opener.origin))
+    diagnostics.add(
+      'ERR_CONFIG_LOGIC',
+      { problem: `"${block.opener.key}" is never closed by "${closer}"` },
+      whereOf(block.opener.origin),
+    )
   }
 }

@@ -4,13 +4,19 @@
 
 export type Sigil = '$' | '@' | '%'
 
-export type ScanResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly opener: string; readonly text: string }
+export type ScanResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly opener: string; readonly text: string }
 
 /**
  * Replaces every `<sigil>(inner)` of `text` by `replace(inner)`, or keeps it as written when that returns
  * undefined. Parentheses nest inside an expansion. An opener without its `)` is an error.
  */
-export function replaceExpansions(text: string, sigil: Sigil, replace: (inner: string) => string | undefined): ScanResult {
+export function replaceExpansions(
+  text: string,
+  sigil: Sigil,
+  replace: (inner: string) => string | undefined,
+): ScanResult {
   const opener = `${sigil}(`
   if (!text.includes(opener)) return { ok: true, text }
   let out = ''

@@ -3,11 +3,15 @@ import path from 'node:path'
 
 import { readConfigFile } from './read-config-file.js'
 
-export type AtFileResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string }
+export type AtFileResult =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string }
 
 export function readAtFile(file: string, baseDir: string): AtFileResult {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
-    return { ok: false, reason: 'tsgi reads only local files here, not uWSGI schemes such as exec:// or http://' }
+    return {
+      ok: false,
+      reason: 'tsgi reads only local files here, not uWSGI schemes such as exec:// or http://',
+    }
   }
   const read = readConfigFile(path.resolve(baseDir, file), file, undefined)
   if (!read.ok) {

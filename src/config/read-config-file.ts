@@ -6,7 +6,8 @@ import { makeError, type TsgiError, type Where } from '../errors/tsgi-error.js'
 /** DESIGN.md "Config files": a config larger than 1 MiB is refused with its own error code. */
 export const maxConfigFileBytes = 1024 * 1024
 
-export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: TsgiError }
+export type ReadResult =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: TsgiError }
 
 /** Offset of the first byte that breaks UTF-8 (or is NUL), or -1 when the buffer is clean text. */
 function firstBadByte(bytes: Buffer): number {
@@ -14,7 +15,16 @@ function firstBadByte(bytes: Buffer): number {
   while (index < bytes.length) {
     const byte = bytes[index] ?? 0
     if (byte === 0) return index
-    const length = byte < 0x80 ? 1 : byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0
+    const length =
+      byte < 0x80
+        ? 1
+        : byte >= 0xc2 && byte <= 0xdf
+          ? 2
+          : byte >= 0xe0 && byte <= 0xef
+            ? 3
+            : byte >= 0xf0 && byte <= 0xf4
+              ? 4
+              : 0
     if (length === 0 || index + length > bytes.length) return index
     for (let k = 1; k < length; k++) if (((bytes[index + k] ?? 0) & 0xc0) !== 0x80) return index
     index += length
@@ -43,7 +53,14 @@ export function readConfigFile(filePath: string, displayName: string, from: Wher
   try {
     const stat = statSync(filePath)
     if (stat.isDirectory()) {
-      return { ok: false, error: makeError('ERR_CONFIG_FILE_UNREADABLE', { file: displayName, reason: 'it is a directory' }, { where: from }) }
+      return {
+        ok: false,
+        error: makeError(
+          'ERR_CONFIG_FILE_UNREADABLE',
+          { file: displayName, reason: 'it is a directory' },
+          { where: from },
+        ),
+      }
     }
     sizeBytes = stat.size
   } catch (cause) {
@@ -74,10 +91,17 @@ export function readConfigFile(filePath: string, displayName: string, from: Wher
   }
   const bad = firstBadByte(bytes)
   if (bad !== -1) {
-    const reason = bytes[bad] === 0 ? `it holds a NUL byte at offset ${bad}` : `it holds a byte that is not UTF-8 at offset ${bad}`
+    const reason =
+      bytes[bad] === 0
+        ? `it holds a NUL byte at offset ${bad}`
+        : `it holds a byte that is not UTF-8 at offset ${bad}`
     return {
       ok: false,
-      error: makeError('ERR_CONFIG_NOT_TEXT', { file: displayName, reason }, { where: { file: displayName, line: lineAt(bytes, bad) } }),
+      error: makeError(
+        'ERR_CONFIG_NOT_TEXT',
+        { file: displayName, reason },
+        { where: { file: displayName, line: lineAt(bytes, bad) } },
+      ),
     }
   }
   return { ok: true, text: bytes.toString('utf8') }
@@ -88,6 +112,11 @@ function fileError(cause: unknown, displayName: string, from: Where | undefined)
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return makeError('ERR_CONFIG_FILE_NOT_FOUND', { file: displayName }, { where: from, cause })
   }
-  const reason = code === 'EACCES' ? 'permission denied' : code === 'ELOOP' ? 'too many symbolic links' : `error ${code || 'unknown'}`
+  const reason =
+    code === 'EACCES'
+      ? 'permission denied'
+      : code === 'ELOOP'
+        ? 'too many symbolic links'
+        : `error ${code || 'unknown'}`
   return makeError('ERR_CONFIG_FILE_UNREADABLE', { file: displayName, reason }, { where: from, cause })
 }

@@ -67,35 +67,52 @@ export function loadConfig(request: LoadRequest): LoadResult {
 
 function classify(collected: Collected, diagnostics: DiagnosticList): Classified[] {
   const referenced = new Set<string>()
-  for (const setting of collected.settings) for (const name of referencedPlaceholders(setting.value)) referenced.add(name)
-  const isStrict = collected.settings.some((s) => s.key === 'strict' && s.value !== '0' && s.value.toLowerCase() !== 'false')
+  for (const setting of collected.settings)
+    for (const name of referencedPlaceholders(setting.value)) referenced.add(name)
+  const isStrict = collected.settings.some(
+    (s) => s.key === 'strict' && s.value !== '0' && s.value.toLowerCase() !== 'false',
+  )
   const warnedUwsgi = new Set<string>()
   return collected.settings.map((setting): Classified => {
     const def = collected.placeholderKeys.has(setting.key) ? undefined : findOption(setting.key)
     if (def !== undefined) return { kind: 'option', def, setting }
     // uWSGI's rule: a key that is not an option is a placeholder; tsgi requires that something refers to it.
-    if (referenced.has(setting.key) || collected.placeholderKeys.has(setting.key)) return { kind: 'placeholder', setting }
+    if (referenced.has(setting.key) || collected.placeholderKeys.has(setting.key))
+      return { kind: 'placeholder', setting }
     const where = whereOf(setting.origin)
     if (uwsgiOptionNames.has(setting.key)) {
       if (isStrict) diagnostics.add('ERR_CONFIG_UNSUPPORTED_OPTION', { name: setting.key }, where)
-      else if (!warnedUwsgi.has(setting.key)) diagnostics.add('WARN_CONFIG_UWSGI_OPTION', { option: setting.key }, where)
+      else if (!warnedUwsgi.has(setting.key))
+        diagnostics.add('WARN_CONFIG_UWSGI_OPTION', { option: setting.key }, where)
       warnedUwsgi.add(setting.key)
       return { kind: 'skipped', setting }
     }
     if (setting.origin.kind === 'env') {
       diagnostics.add('WARN_CONFIG_UNKNOWN_ENV_OPTION', { variable: setting.origin.variable }, where)
     } else {
-      diagnostics.add('ERR_CONFIG_UNKNOWN_OPTION', { name: setting.key, suggestion: suggestName(setting.key, allOptionSpellings()) }, where)
+      diagnostics.add(
+        'ERR_CONFIG_UNKNOWN_OPTION',
+        { name: setting.key, suggestion: suggestName(setting.key, allOptionSpellings()) },
+        where,
+      )
     }
     return { kind: 'skipped', setting }
   })
 }
 
-function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnostics: DiagnosticList): Classified[] {
+function expandAll(
+  items: readonly Classified[],
+  env: NodeJS.ProcessEnv,
+  diagnostics: DiagnosticList,
+): Classified[] {
   // Settings whose expansion failed: their error is reported once, and they are not parsed (no follow-on error).
   const failed = new Set<RawSetting>()
   // A replacer returns the text, undefined to keep the expansion as written, or null when it failed (reported).
-  const pass = (setting: RawSetting, sigil: Sigil, replace: (inner: string) => string | null | undefined): RawSetting => {
+  const pass = (
+    setting: RawSetting,
+    sigil: Sigil,
+    replace: (inner: string) => string | null | undefined,
+  ): RawSetting => {
     if (!setting.isExpanded || failed.has(setting)) return setting
     let isBroken = false
     const result = replaceExpansions(setting.value, sigil, (inner) => {
@@ -104,7 +121,11 @@ function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnos
       return value ?? undefined
     })
     if (!result.ok) {
-      diagnostics.add('ERR_CONFIG_UNTERMINATED_EXPANSION', { text: result.text, opener: result.opener }, whereOf(setting.origin))
+      diagnostics.add(
+        'ERR_CONFIG_UNTERMINATED_EXPANSION',
+        { text: result.text, opener: result.opener },
+        whereOf(setting.origin),
+      )
     }
     const next = { ...setting, value: result.ok ? result.text : setting.value }
     if (!result.ok || isBroken) failed.add(next)
@@ -114,7 +135,8 @@ function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnos
   const afterEnv = items.map((item) =>
     pass(item.setting, '$', (name) => {
       const value = env[name]
-      if (value === undefined) diagnostics.add('WARN_CONFIG_UNSET_ENV', { name }, whereOf(item.setting.origin))
+      if (value === undefined)
+        diagnostics.add('WARN_CONFIG_UNSET_ENV', { name }, whereOf(item.setting.origin))
       return value
     }),
   )
@@ -133,7 +155,8 @@ function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnos
   afterAt.forEach((setting, index) => {
     const item = items[index]
     if (!firstByKey.has(setting.key)) firstByKey.set(setting.key, setting)
-    if (item?.kind === 'option' && !firstByOption.has(item.def.name)) firstByOption.set(item.def.name, setting)
+    if (item?.kind === 'option' && !firstByOption.has(item.def.name))
+      firstByOption.set(item.def.name, setting)
   })
   const resolved = new Map<RawSetting, string>()
   const resolving: string[] = []
@@ -141,7 +164,11 @@ function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnos
     const target = firstByKey.get(name) ?? firstByOption.get(findOption(name)?.name ?? '')
     if (target === undefined) return undefined
     if (resolving.includes(name)) {
-      diagnostics.add('ERR_CONFIG_PLACEHOLDER_CYCLE', { chain: [...resolving.slice(resolving.indexOf(name)), name] }, whereOf(from.origin))
+      diagnostics.add(
+        'ERR_CONFIG_PLACEHOLDER_CYCLE',
+        { chain: [...resolving.slice(resolving.indexOf(name)), name] },
+        whereOf(from.origin),
+      )
       return null
     }
     resolving.push(name)
@@ -155,14 +182,20 @@ function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnos
     if (!setting.isExpanded || failed.has(setting)) return setting.value
     let isBroken = false
     const result = replaceExpansions(setting.value, '%', (inner) => {
-      if (inner.includes(' ')) return evaluatePlaceholderMath(inner, (name) => lookup(name, setting) ?? undefined)
+      if (inner.includes(' '))
+        return evaluatePlaceholderMath(inner, (name) => lookup(name, setting) ?? undefined)
       const value = lookup(inner, setting)
       if (value === null) isBroken = true
-      if (value === undefined && inner !== '_') diagnostics.add('WARN_CONFIG_UNDEFINED_PLACEHOLDER', { name: inner }, whereOf(setting.origin))
+      if (value === undefined && inner !== '_')
+        diagnostics.add('WARN_CONFIG_UNDEFINED_PLACEHOLDER', { name: inner }, whereOf(setting.origin))
       return value ?? undefined
     })
     if (!result.ok) {
-      diagnostics.add('ERR_CONFIG_UNTERMINATED_EXPANSION', { text: result.text, opener: result.opener }, whereOf(setting.origin))
+      diagnostics.add(
+        'ERR_CONFIG_UNTERMINATED_EXPANSION',
+        { text: result.text, opener: result.opener },
+        whereOf(setting.origin),
+      )
     }
     if (!result.ok || isBroken) {
       failed.add(setting)
@@ -182,7 +215,10 @@ function expandAll(items: readonly Classified[], env: NodeJS.ProcessEnv, diagnos
 /** name → parsed value (single) or values (list). */
 type Values = Map<string, unknown>
 
-function parseAll(items: readonly Classified[], diagnostics: DiagnosticList): { values: Values; provenance: Map<string, Provenance[]> } {
+function parseAll(
+  items: readonly Classified[],
+  diagnostics: DiagnosticList,
+): { values: Values; provenance: Map<string, Provenance[]> } {
   const values: Values = new Map()
   const provenance = new Map<string, Provenance[]>()
   const lastFileOrigin = new Map<string, Origin>()
@@ -205,12 +241,19 @@ function parseAll(items: readonly Classified[], diagnostics: DiagnosticList): { 
     } else {
       const result = spec.type.parse(setting.value)
       if (!result.ok) {
-        diagnostics.add('ERR_CONFIG_INVALID_VALUE', { option: def.name, expected: result.expected, value: setting.value }, where)
+        diagnostics.add(
+          'ERR_CONFIG_INVALID_VALUE',
+          { option: def.name, expected: result.expected, value: setting.value },
+          where,
+        )
         continue
       }
       parsed = result.value
     }
-    provenance.set(def.name, [...(provenance.get(def.name) ?? []), { value: setting.value, origin: setting.origin }])
+    provenance.set(def.name, [
+      ...(provenance.get(def.name) ?? []),
+      { value: setting.value, origin: setting.origin },
+    ])
     if (spec.isCommandLike === true && setting.cutComment !== undefined) {
       diagnostics.add('WARN_INI_COMMENT_CUT', { option: def.name, comment: setting.cutComment }, where)
     }
@@ -219,8 +262,16 @@ function parseAll(items: readonly Classified[], diagnostics: DiagnosticList): { 
       continue
     }
     const previous = lastFileOrigin.get(def.name)
-    if (previous?.kind === 'file' && setting.origin.kind === 'file' && previous.file === setting.origin.file) {
-      diagnostics.add('WARN_CONFIG_OVERRIDDEN', { option: def.name, where: describeOrigin(setting.origin) }, whereOf(previous))
+    if (
+      previous?.kind === 'file' &&
+      setting.origin.kind === 'file' &&
+      previous.file === setting.origin.file
+    ) {
+      diagnostics.add(
+        'WARN_CONFIG_OVERRIDDEN',
+        { option: def.name, where: describeOrigin(setting.origin) },
+        whereOf(previous),
+      )
     }
     lastFileOrigin.set(def.name, setting.origin)
     values.set(def.name, parsed)
@@ -251,10 +302,17 @@ function warnAboutStatus(
     warned.add(item.def.name)
     const { def, setting } = item
     const where = whereOf(setting.origin)
-    if (def.spec.ignored !== undefined) diagnostics.add('WARN_CONFIG_IGNORED_OPTION', { option: def.name, why: def.spec.ignored }, where)
-    else if (def.spec.plannedIn !== undefined) diagnostics.add('WARN_CONFIG_NOT_YET_IMPLEMENTED', { option: def.name, issue: def.spec.plannedIn }, where)
+    if (def.spec.ignored !== undefined)
+      diagnostics.add('WARN_CONFIG_IGNORED_OPTION', { option: def.name, why: def.spec.ignored }, where)
+    else if (def.spec.plannedIn !== undefined)
+      diagnostics.add(
+        'WARN_CONFIG_NOT_YET_IMPLEMENTED',
+        { option: def.name, issue: def.spec.plannedIn },
+        where,
+      )
     const roles = def.spec.roles
-    const isRead = role === 'emperor' ? roles.includes('emperor') : roles.includes('instance') || roles.includes('worker')
+    const isRead =
+      role === 'emperor' ? roles.includes('emperor') : roles.includes('instance') || roles.includes('worker')
     if (!isRead) diagnostics.add('WARN_CONFIG_ROLE_MISMATCH', { option: def.name, role }, where)
   }
 }

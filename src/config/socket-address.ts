@@ -21,19 +21,28 @@ export function parseSocketAddress(text: string): ParseResult<SocketAddress> {
   if (text.length === 0 || text.includes('\0')) return fail
   if (text.startsWith('@')) {
     const name = text.slice(1)
-    return name.length > 0 && Buffer.byteLength(name) < maxUnixPathBytes ? { ok: true, value: { kind: 'abstract', name, text } } : fail
+    return name.length > 0 && Buffer.byteLength(name) < maxUnixPathBytes
+      ? { ok: true, value: { kind: 'abstract', name, text } }
+      : fail
   }
   if (text.startsWith('=')) {
-    return /^=\d{1,4}$/.test(text) ? { ok: true, value: { kind: 'shared', index: Number(text.slice(1)), text } } : fail
+    return /^=\d{1,4}$/.test(text)
+      ? { ok: true, value: { kind: 'shared', index: Number(text.slice(1)), text } }
+      : fail
   }
   if (text.startsWith('fd://')) {
-    return /^fd:\/\/\d{1,6}$/.test(text) ? { ok: true, value: { kind: 'fd', fd: Number(text.slice(5)), text } } : fail
+    return /^fd:\/\/\d{1,6}$/.test(text)
+      ? { ok: true, value: { kind: 'fd', fd: Number(text.slice(5)), text } }
+      : fail
   }
   // uWSGI decides TCP against unix by the last ':', so a path with a ':' counts as TCP there too; a path that
   // starts with '/' or '.' is always a path here, which is what its author meant.
-  const isPath = text.startsWith('/') || text.startsWith('./') || text.startsWith('../') || !text.includes(':')
+  const isPath =
+    text.startsWith('/') || text.startsWith('./') || text.startsWith('../') || !text.includes(':')
   if (isPath) {
-    return Buffer.byteLength(text) <= maxUnixPathBytes ? { ok: true, value: { kind: 'unix', path: text, text } } : fail
+    return Buffer.byteLength(text) <= maxUnixPathBytes
+      ? { ok: true, value: { kind: 'unix', path: text, text } }
+      : fail
   }
   const bracketed = /^\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]:(\d{1,5})$/.exec(text)
   const plain = /^([A-Za-z0-9_.*-]*):(\d{1,5})$/.exec(text)

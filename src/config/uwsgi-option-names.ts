@@ -205,5 +205,7 @@ wsgi-accept-buffer wsgi-accept-buffers wsgi-disable-file-wrapper wsgi-env-behavi
 wsgi-env-behaviour wsgi-file wsgi-lite wsgi-strict xml xmlconfig xslt-content-type xslt-docroot
 xslt-ext xslt-stylesheet xslt-var yaml yml zabbix-template zerg zerg-fallback zerg-pool zerg-server
 zergpool zeromq zeromq-socket zmq zmq-socket
-`.split(/\s+/).filter((name) => name.length > 0),
+`
+    .split(/\s+/)
+    .filter((name) => name.length > 0),
 )

@@ -1,7 +1,8 @@
 // Value parsers for the options registry (STYLE.md section 4). Pure: no I/O, never throw.
 // Each returns { ok: true, value } or { ok: false, expected }, so the resolver can collect every error.
 
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string }
+export type ParseResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string }
 
 export interface ValueType<T> {
   /** Short name of the type for docs and `--help` (`integer`, `size`, `socket address` …). */
@@ -16,7 +17,12 @@ export interface ValueType<T> {
 const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value })
 const fail = <T>(expected: string): ParseResult<T> => ({ ok: false, expected })
 
-function valueType<T>(name: string, expected: string, parse: (text: string) => ParseResult<T>, emptyValue?: T) {
+function valueType<T>(
+  name: string,
+  expected: string,
+  parse: (text: string) => ParseResult<T>,
+  emptyValue?: T,
+) {
   return { name, expected, emptyValue, parse } satisfies ValueType<T>
 }
 
@@ -77,18 +83,28 @@ export function integer(options: { min?: number; max?: number } = {}): ValueType
   })
 }
 
-const sizeUnits: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }
+const sizeUnits: Readonly<Record<string, number>> = {
+  '': 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+}
 
 /**
  * A size in bytes: `65535`, `64k`, `64M`, `1G` (binary multiples; `K`, `KB`, `KiB` alike).
  * `plainUnitBytes` is what a bare number counts: 1 for byte options, 1 MiB for uWSGI's megabyte options.
  */
-export function size(options: { plainUnitBytes?: number; min?: number; max?: number } = {}): ValueType<number> {
+export function size(
+  options: { plainUnitBytes?: number; min?: number; max?: number } = {},
+): ValueType<number> {
   const plain = options.plainUnitBytes ?? 1
   const min = options.min ?? 0
   const max = options.max ?? Number.MAX_SAFE_INTEGER
   const unitWord = plain === 1 ? 'bytes' : plain === 1024 ** 2 ? 'MiB' : `units of ${plain} bytes`
-  const expected = `a size: a number of ${unitWord} or a number with K, M or G` + (options.max === undefined ? '' : ` up to ${max} bytes`)
+  const expected =
+    `a size: a number of ${unitWord} or a number with K, M or G` +
+    (options.max === undefined ? '' : ` up to ${max} bytes`)
   return valueType('size', expected, (text) => {
     const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text)
     if (match === null) return fail(expected)
@@ -101,7 +117,13 @@ export function size(options: { plainUnitBytes?: number; min?: number; max?: num
   })
 }
 
-const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const durationUnits: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+}
 
 /** A duration in milliseconds: `30` (in `plainUnit`), `500ms`, `30s`, `5m`, `2h`, `1d`. */
 export function duration(options: { plainUnit: 's' | 'ms'; min?: number }): ValueType<number> {
@@ -120,7 +142,12 @@ export function duration(options: { plainUnit: 's' | 'ms'; min?: number }): Valu
 /** A Unix file mode in octal: `660`, `0660`, `2770`; an empty value means 666, as uWSGI's bare `chmod-socket`. */
 export function fileMode(): ValueType<number> {
   const expected = 'an octal file mode of 3 or 4 digits, such as 660'
-  return valueType('octal mode', expected, (text) => (/^[0-7]{3,4}$/.test(text) ? ok(parseInt(text, 8)) : fail(expected)), 0o666)
+  return valueType(
+    'octal mode',
+    expected,
+    (text) => (/^[0-7]{3,4}$/.test(text) ? ok(parseInt(text, 8)) : fail(expected)),
+    0o666,
+  )
 }
 
 export function oneOf<const W extends string>(words: readonly W[]): ValueType<W> {
@@ -148,7 +175,8 @@ export function commaList<T>(item: ValueType<T>): ValueType<readonly T[]> {
 }
 
 /** A user or a group, by name or by number; names are looked up on the machine by the resolver. */
-export type Principal = { readonly kind: 'id'; readonly id: number } | { readonly kind: 'name'; readonly name: string }
+export type Principal =
+  { readonly kind: 'id'; readonly id: number } | { readonly kind: 'name'; readonly name: string }
 
 const principalName = /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/
 
@@ -180,7 +208,8 @@ export function ownership(): ValueType<Ownership> {
     const [userText = '', groupText, ...rest] = text.split(':')
     const user = parsePrincipal(userText)
     const group = groupText === undefined ? undefined : parsePrincipal(groupText)
-    if (user === undefined || rest.length > 0 || (groupText !== undefined && group === undefined)) return fail(expected)
+    if (user === undefined || rest.length > 0 || (groupText !== undefined && group === undefined))
+      return fail(expected)
     return ok({ user, group })
   })
 }

@@ -78,7 +78,9 @@ export const codes = {
     'config',
     (p) =>
       `Cannot find section [${p.section}] in ${q(p.file)}: ` +
-      (p.found.length === 0 ? 'the file has no sections' : `its sections are ${p.found.map((s) => `[${s}]`).join(', ')}`),
+      (p.found.length === 0
+        ? 'the file has no sections'
+        : `its sections are ${p.found.map((s) => `[${s}]`).join(', ')}`),
     'Name an existing section with FILE:SECTION, or add the section',
   ),
   ERR_INI_BAD_SECTION_HEADER: entry<{ text: string }>(
@@ -88,7 +90,8 @@ export const codes = {
   ),
   ERR_INI_BAD_KEY: entry<{ key: string }>(
     'config',
-    (p) => `Cannot read line as "key = value" as the key must be letters, digits, "-", "_" or ".": key is ${q(p.key)}`,
+    (p) =>
+      `Cannot read line as "key = value" as the key must be letters, digits, "-", "_" or ".": key is ${q(p.key)}`,
     'Write one `key = value` per line; start a comment with ";" or "#"',
   ),
   ERR_CONFIG_BAD_STRUCTURE: entry<{ expected: string; found: string }>(
@@ -103,7 +106,8 @@ export const codes = {
   ),
   ERR_CONFIG_INCLUDE_CYCLE: entry<{ chain: readonly string[] }>(
     'config',
-    (p) => `Cannot include ${q(p.chain[p.chain.length - 1] ?? '')} as it is already being loaded: ${p.chain.join(' -> ')}`,
+    (p) =>
+      `Cannot include ${q(p.chain[p.chain.length - 1] ?? '')} as it is already being loaded: ${p.chain.join(' -> ')}`,
     'Remove one of the includes that form the cycle',
   ),
   ERR_CONFIG_UNTERMINATED_EXPANSION: entry<{ text: string; opener: string }>(

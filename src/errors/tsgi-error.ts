@@ -34,7 +34,11 @@ export class TsgiError extends Error {
 }
 
 /** Builds a TsgiError whose message comes from the registry template of `code`. */
-export function makeError<C extends Code>(code: C, params: ParamsOf<C>, options: TsgiErrorOptions = {}): TsgiError {
+export function makeError<C extends Code>(
+  code: C,
+  params: ParamsOf<C>,
+  options: TsgiErrorOptions = {},
+): TsgiError {
   const template = codes[code].message as (p: ParamsOf<C>) => string
   return new TsgiError(code, template(params), options)
 }
@@ -46,7 +50,8 @@ export function invariant(condition: unknown, what: string): asserts condition {
 
 /** Formats a Where as `file:line:column`, `$NAME` or `argv[3]`. */
 export function formatWhere(where: Where): string {
-  if ('file' in where) return `${where.file}:${where.line}${where.column === undefined ? '' : `:${where.column}`}`
+  if ('file' in where)
+    return `${where.file}:${where.line}${where.column === undefined ? '' : `:${where.column}`}`
   if ('env' in where) return `$${where.env}`
   return `argv[${where.argv}]`
 }

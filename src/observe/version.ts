@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs'
 
 function readVersion(): string {
-  const packageJson: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+  const packageJson: unknown = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  )
   if (typeof packageJson === 'object' && packageJson !== null && 'version' in packageJson) {
     return String(packageJson.version)
   }

@@ -23,7 +23,11 @@ function getent(database: 'passwd' | 'group', key: string): string[] | undefined
   if (cached !== undefined) return cached
   let fields: string[] | undefined
   try {
-    const output = execFileSync('getent', [database, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 })
+    const output = execFileSync('getent', [database, key], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    })
     fields = output.split('\n')[0]?.split(':')
   } catch {
     // getent exits 2 when the key is not found.

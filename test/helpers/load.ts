@@ -15,7 +15,9 @@ export function loadOk(argv: readonly string[], env: NodeJS.ProcessEnv = {}, cwd
   const result = loadConfig({ argv, env, useEnvOptions: true, cwd })
   const errors = result.diagnostics.items.filter((d) => d.severity === 'error')
   if (result.config === undefined || errors.length > 0) {
-    throw new Error(`expected the config to load, got:\n${errors.map((e) => `${e.code} ${e.message}`).join('\n')}`)
+    throw new Error(
+      `expected the config to load, got:\n${errors.map((e) => `${e.code} ${e.message}`).join('\n')}`,
+    )
   }
   return {
     result,
@@ -26,9 +28,14 @@ export function loadOk(argv: readonly string[], env: NodeJS.ProcessEnv = {}, cwd
 }
 
 /** Loads and requires failure: returns the errors. */
-export function loadErrors(argv: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): readonly Diagnostic[] {
+export function loadErrors(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = process.cwd(),
+): readonly Diagnostic[] {
   const result = loadConfig({ argv, env, useEnvOptions: true, cwd })
   const errors = result.diagnostics.items.filter((d) => d.severity === 'error')
-  if (result.config !== undefined || errors.length === 0) throw new Error('expected the config to fail to load')
+  if (result.config !== undefined || errors.length === 0)
+    throw new Error('expected the config to fail to load')
   return errors
 }

@@ -9,7 +9,10 @@ export interface CliResult {
   readonly stderr: string
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [projectPath('dist', 'src', 'cli', 'main.js'), ...args], {
     cwd: options.cwd ?? projectPath(),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...options.env },

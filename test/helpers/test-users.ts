@@ -18,10 +18,19 @@ export function isRoot(): boolean {
 export function ensureSeedUsers(): string | undefined {
   const missing = seedUsers.filter(({ user }) => lookupUser(user) === undefined)
   if (missing.length === 0) return undefined
-  if (!isRoot()) return `needs root to create test users ${missing.map((m) => m.user).join(', ')} with useradd`
+  if (!isRoot())
+    return `needs root to create test users ${missing.map((m) => m.user).join(', ')} with useradd`
   for (const { user, group } of missing) {
     if (lookupGroup(group) === undefined) execFileSync('groupadd', ['--system', group])
-    execFileSync('useradd', ['--system', '--no-create-home', '--gid', group, '--shell', '/usr/sbin/nologin', user])
+    execFileSync('useradd', [
+      '--system',
+      '--no-create-home',
+      '--gid',
+      group,
+      '--shell',
+      '/usr/sbin/nologin',
+      user,
+    ])
   }
   return undefined
 }

@@ -19,10 +19,14 @@ interface CheckedTarget {
 /** The config files of a directory, recursively, in a stable order. */
 function configFilesIn(dir: string): string[] {
   const found: string[] = []
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     const full = path.join(dir, entry.name)
-    if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') found.push(...configFilesIn(full))
-    else if (entry.isFile() && ['ini', 'json', 'yaml'].includes(formatOfFile(entry.name) ?? '')) found.push(full)
+    if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+      found.push(...configFilesIn(full))
+    else if (entry.isFile() && ['ini', 'json', 'yaml'].includes(formatOfFile(entry.name) ?? ''))
+      found.push(full)
   }
   return found
 }
@@ -39,13 +43,18 @@ function expandTargets(args: readonly string[]): string[][] {
   })
 }
 
-export function runCheck(args: VerbArgs, io: { out: NodeJS.WriteStream; style: Style; env: NodeJS.ProcessEnv }): ExitCode {
+export function runCheck(
+  args: VerbArgs,
+  io: { out: NodeJS.WriteStream; style: Style; env: NodeJS.ProcessEnv },
+): ExitCode {
   const targets = expandTargets(args.rest)
   const results: CheckedTarget[] = targets.map((argv) => {
     const result = loadConfig({ argv, env: io.env, useEnvOptions: false, cwd: process.cwd() })
     return { target: argv.join(' '), role: result.role, diagnostics: result.diagnostics.items }
   })
-  const kinds = results.flatMap((r) => r.diagnostics.filter((d) => d.severity === 'error').map(() => 'config' as const))
+  const kinds = results.flatMap((r) =>
+    r.diagnostics.filter((d) => d.severity === 'error').map(() => 'config' as const),
+  )
   const usage = results.some((r) => r.diagnostics.some((d) => d.code.startsWith('ERR_USAGE_')))
   const code = usage ? exitCodeOfAll(['usage']) : exitCodeOfAll(kinds)
   if (args.format === 'json') {
@@ -63,7 +72,9 @@ export function runCheck(args: VerbArgs, io: { out: NodeJS.WriteStream; style: S
     const warnings = r.diagnostics.length - errors
     for (const d of r.diagnostics) io.out.write(`${formatDiagnostic(d, io.style)}\n`)
     const verdict = errors > 0 ? io.style.red('invalid') : io.style.bold('ok')
-    io.out.write(`${r.target}: ${verdict} (${r.role}; ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})\n`)
+    io.out.write(
+      `${r.target}: ${verdict} (${r.role}; ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})\n`,
+    )
   }
   return code
 }

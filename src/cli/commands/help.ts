@@ -7,7 +7,8 @@ import { describeOption } from './describe-option.js'
 
 export const verbs = {
   check: 'tsgi check FILE|DIR... [--format json]   validate configs, print every problem (exit 1 on errors)',
-  'print-config': 'tsgi print-config FILE|OPTIONS [--all] [--format json]   show resolved options and their sources',
+  'print-config':
+    'tsgi print-config FILE|OPTIONS [--all] [--format json]   show resolved options and their sources',
   help: 'tsgi help OPTION|COMMAND   explain one option or command',
 } as const
 
@@ -28,7 +29,8 @@ export function generalHelp(): string {
     lines.push('', `${group.title}:`)
     for (const def of optionDefs.filter((d) => d.group === group.title)) {
       const flag = `--${def.name}${def.spec.short === undefined ? '' : `, -${def.spec.short}`}`
-      const marker = def.spec.ignored !== undefined ? ' [ignored]' : def.spec.plannedIn !== undefined ? ' [not yet]' : ''
+      const marker =
+        def.spec.ignored !== undefined ? ' [ignored]' : def.spec.plannedIn !== undefined ? ' [not yet]' : ''
       lines.push(`  ${flag.padEnd(34)} ${def.spec.doc}${marker}`)
     }
   }

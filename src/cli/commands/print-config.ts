@@ -7,7 +7,10 @@ import { diagnosticToJson, formatDiagnostic, type Style } from '../report-error.
 import { describeDefault } from './describe-option.js'
 import type { VerbArgs } from './verb-args.js'
 
-export function runPrintConfig(args: VerbArgs, io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; style: Style; env: NodeJS.ProcessEnv }): ExitCode {
+export function runPrintConfig(
+  args: VerbArgs,
+  io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; style: Style; env: NodeJS.ProcessEnv },
+): ExitCode {
   const result = loadConfig({ argv: args.rest, env: io.env, useEnvOptions: true, cwd: process.cwd() })
   const errors = result.diagnostics.items.filter((d) => d.severity === 'error')
   const isAll = args.flags.has('--all')
@@ -22,7 +25,13 @@ export function runPrintConfig(args: VerbArgs, io: { out: NodeJS.WriteStream; er
         sources: (sources ?? []).map((s) => ({ value: s.value, from: describeOrigin(s.origin) })),
       }
     }
-    const report = { ok: errors.length === 0, role: result.role, files: result.files, options, diagnostics: result.diagnostics.items.map(diagnosticToJson) }
+    const report = {
+      ok: errors.length === 0,
+      role: result.role,
+      files: result.files,
+      options,
+      diagnostics: result.diagnostics.items.map(diagnosticToJson),
+    }
     io.out.write(`${JSON.stringify(report, null, 2)}\n`)
   } else {
     for (const d of result.diagnostics.items) io.err.write(`${formatDiagnostic(d, io.style)}\n`)
@@ -35,9 +44,14 @@ export function runPrintConfig(args: VerbArgs, io: { out: NodeJS.WriteStream; er
           if (isAll) io.out.write(`${def.name} = ${describeDefault(def)} ${io.style.dim('; default')}\n`)
           continue
         }
-        for (const source of sources) io.out.write(`${def.name} = ${source.value} ${io.style.dim(`; ${describeOrigin(source.origin)}`)}\n`)
+        for (const source of sources)
+          io.out.write(
+            `${def.name} = ${source.value} ${io.style.dim(`; ${describeOrigin(source.origin)}`)}\n`,
+          )
       }
     }
   }
-  return errors.length === 0 ? ExitCode.Ok : exitCodeOfAll(errors.map((e) => (e.code.startsWith('ERR_USAGE_') ? 'usage' : 'config')))
+  return errors.length === 0
+    ? ExitCode.Ok
+    : exitCodeOfAll(errors.map((e) => (e.code.startsWith('ERR_USAGE_') ? 'usage' : 'config')))
 }

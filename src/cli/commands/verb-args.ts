@@ -19,7 +19,10 @@ export function splitVerbArgs(args: readonly string[], knownFlags: readonly stri
     if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg === '--format' ? args[++index] : arg.slice('--format='.length)
       if (value !== 'json' && value !== 'text') {
-        return makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', { argument: value ?? '--format', reason: '--format must be "text" or "json"' })
+        return makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', {
+          argument: value ?? '--format',
+          reason: '--format must be "text" or "json"',
+        })
       }
       format = value
     } else if (knownFlags.includes(arg)) {

@@ -69,7 +69,14 @@ export function lexIni(text: string): IniItem[] {
       const header = cutInlineComment(trimmed).value.trim()
       const name = header.endsWith(']') ? header.slice(1, -1).trim() : ''
       if (!sectionPattern.test(name)) {
-        items.push({ kind: 'error', problem: 'section-header', text: header, line, column: indent + 1, lineText })
+        items.push({
+          kind: 'error',
+          problem: 'section-header',
+          text: header,
+          line,
+          column: indent + 1,
+          lineText,
+        })
       } else {
         items.push({ kind: 'section', name, line })
       }
@@ -82,7 +89,15 @@ export function lexIni(text: string): IniItem[] {
       return
     }
     if (equals === -1) {
-      items.push({ kind: 'setting', key: keyText, value: '', line, valueColumn: indent + 1, lineText, cutComment: undefined })
+      items.push({
+        kind: 'setting',
+        key: keyText,
+        value: '',
+        line,
+        valueColumn: indent + 1,
+        lineText,
+        cutComment: undefined,
+      })
       return
     }
     const rawValue = lineText.slice(equals + 1)

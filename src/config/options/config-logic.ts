@@ -7,9 +7,16 @@ import { defineOptions, list, one } from './define-options.js'
 const allRoles = ['emperor', 'instance', 'worker'] as const
 
 const include = (doc: string, details?: string) =>
-  list({ roles: allRoles, type: path(), isDirective: true, doc, ...(details === undefined ? {} : { details }) })
+  list({
+    roles: allRoles,
+    type: path(),
+    isDirective: true,
+    doc,
+    ...(details === undefined ? {} : { details }),
+  })
 
-const logic = (doc: string) => list({ roles: allRoles, type: string({ expected: 'a value' }), isDirective: true, doc })
+const logic = (doc: string) =>
+  list({ roles: allRoles, type: string({ expected: 'a value' }), isDirective: true, doc })
 const endLogic = (doc: string) =>
   list({ roles: allRoles, type: string({ expected: 'nothing' }), isDirective: true, doc })
 

@@ -63,14 +63,25 @@ export interface OptionGroup<R> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySpec = OptionSpec<any, Shape>
 
-export function defineOptions<const R extends Record<string, AnySpec>>(title: string, rows: R): OptionGroup<R> {
+export function defineOptions<const R extends Record<string, AnySpec>>(
+  title: string,
+  rows: R,
+): OptionGroup<R> {
   return { title, rows }
 }
 
-type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S
 
 type ValueOf<O> =
-  O extends OptionSpec<infer T, infer S> ? (S extends 'list' ? readonly T[] : S extends 'one' ? T : T | undefined) : never
+  O extends OptionSpec<infer T, infer S>
+    ? S extends 'list'
+      ? readonly T[]
+      : S extends 'one'
+        ? T
+        : T | undefined
+    : never
 
 /** The typed, frozen config a registry describes: option `chmod-socket` becomes key `chmodSocket`. */
 export type ConfigOf<R> = {

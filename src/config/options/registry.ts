@@ -28,7 +28,9 @@ export const optionGroups = [
 ] as const
 
 type Rows<G> = G extends OptionGroup<infer R> ? R : never
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never
 export type Registry = UnionToIntersection<Rows<(typeof optionGroups)[number]>>
 
 /** The validated, frozen configuration of one tsgi process. */

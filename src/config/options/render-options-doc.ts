@@ -32,7 +32,7 @@ export function renderOptionsDoc(): string {
     '<!-- GENERATED from src/config/options/ by `npm run docs`; do not edit by hand. -->',
     '',
     'Every option works in every config form: an ini key (`processes = 4`), a command-line flag',
-    '(`--processes 4`), a JSON or YAML key, and an environment variable (`TSGI_PROCESSES=4`, or uWSGI\'s',
+    "(`--processes 4`), a JSON or YAML key, and an environment variable (`TSGI_PROCESSES=4`, or uWSGI's",
     '`UWSGI_PROCESSES=4`). See [config.md](config.md) for the file formats.',
     '',
     `${optionDefs.length} options in ${optionGroups.length} groups.`,
@@ -49,7 +49,11 @@ export function renderOptionsDoc(): string {
     const defs = optionDefs.filter((def) => def.group === group.title)
     for (const def of defs) {
       const spec = def.spec
-      const names = [`\`${def.name}\``, ...(spec.aliases ?? []).map((a) => `\`${a}\``), ...(spec.short ? [`\`-${spec.short}\``] : [])]
+      const names = [
+        `\`${def.name}\``,
+        ...(spec.aliases ?? []).map((a) => `\`${a}\``),
+        ...(spec.short ? [`\`-${spec.short}\``] : []),
+      ]
       lines.push(
         `| ${names.join(', ')} | ${cell(spec.type.expected)} | ${formatDefault(spec)} | ${spec.shape === 'list' ? 'yes' : 'no'} | ${spec.roles.join(', ')} | ${cell(status(spec))} |`,
       )
@@ -57,7 +61,8 @@ export function renderOptionsDoc(): string {
     lines.push('')
     for (const def of defs) {
       lines.push(`### \`${def.name}\``, '', def.spec.doc + '.', '')
-      if (def.spec.implies?.length) lines.push(`Turns on: ${def.spec.implies.map((i) => `\`${i}\``).join(', ')}.`, '')
+      if (def.spec.implies?.length)
+        lines.push(`Turns on: ${def.spec.implies.map((i) => `\`${i}\``).join(', ')}.`, '')
       if (def.spec.details !== undefined) lines.push(def.spec.details, '')
     }
   }

@@ -23,10 +23,21 @@ function fits(def: OptionDef | undefined, next: string | undefined): next is str
   return def.spec.type.parse(next).ok
 }
 
-export function readArgvSettings(args: readonly string[], cwd: string, diagnostics: DiagnosticList): RawSetting[] {
+export function readArgvSettings(
+  args: readonly string[],
+  cwd: string,
+  diagnostics: DiagnosticList,
+): RawSetting[] {
   const settings: RawSetting[] = []
   const push = (key: string, value: string, index: number): void => {
-    settings.push({ key, value, origin: { kind: 'argv', index }, baseDir: cwd, isExpanded: true, cutComment: undefined })
+    settings.push({
+      key,
+      value,
+      origin: { kind: 'argv', index },
+      baseDir: cwd,
+      isExpanded: true,
+      cutComment: undefined,
+    })
   }
   let onlyFiles = false
   for (let index = 0; index < args.length; index++) {
@@ -63,7 +74,11 @@ export function readArgvSettings(args: readonly string[], cwd: string, diagnosti
       if (def !== undefined && name.length > 1 && attached === undefined) attachedValue = name.slice(1)
     }
     if (def === undefined && !(isLong && uwsgiOptionNames.has(name))) {
-      diagnostics.add('ERR_USAGE_UNKNOWN_FLAG', { flag: arg.split('=')[0] ?? arg, suggestion: suggestFlag(name, isLong) }, { argv: index })
+      diagnostics.add(
+        'ERR_USAGE_UNKNOWN_FLAG',
+        { flag: arg.split('=')[0] ?? arg, suggestion: suggestFlag(name, isLong) },
+        { argv: index },
+      )
       continue
     }
     if (attachedValue !== undefined) {
@@ -74,7 +89,11 @@ export function readArgvSettings(args: readonly string[], cwd: string, diagnosti
     const next = args[index + 1]
     if (mode === 'always') {
       if (next === undefined) {
-        diagnostics.add('ERR_USAGE_MISSING_ARGUMENT', { flag: arg, expected: def?.spec.type.expected ?? 'a value' }, { argv: index })
+        diagnostics.add(
+          'ERR_USAGE_MISSING_ARGUMENT',
+          { flag: arg, expected: def?.spec.type.expected ?? 'a value' },
+          { argv: index },
+        )
         continue
       }
       push(key, next, index + 1)

@@ -19,7 +19,8 @@ export function optionNameOfVariable(variable: string): string | undefined {
   const match = /^(TSGI|UWSGI)_(.+)$/.exec(variable)
   const rest = match?.[2]
   // TSGI__* is tsgi's internal plumbing (DESIGN.md "Environment"); *_VASSAL_* is meant for an emperor's vassals.
-  if (rest === undefined || rest.startsWith('_') || notOptions.has(rest) || rest.startsWith('VASSAL_')) return undefined
+  if (rest === undefined || rest.startsWith('_') || notOptions.has(rest) || rest.startsWith('VASSAL_'))
+    return undefined
   return rest.toLowerCase().replaceAll('_', '-')
 }
 
@@ -38,7 +39,14 @@ export function readEnvSettings(env: NodeJS.ProcessEnv, cwd: string): RawSetting
       const key = optionNameOfVariable(variable)
       const value = env[variable]
       if (key === undefined || value === undefined) continue
-      settings.push({ key, value, origin: { kind: 'env', variable }, baseDir: cwd, isExpanded: true, cutComment: undefined })
+      settings.push({
+        key,
+        value,
+        origin: { kind: 'env', variable },
+        baseDir: cwd,
+        isExpanded: true,
+        cutComment: undefined,
+      })
     }
   }
   return settings

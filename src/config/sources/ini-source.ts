@@ -7,7 +7,11 @@ import { defaultSections, type FileContext } from './file-context.js'
 
 type SettingItem = Extract<IniItem, { kind: 'setting' }>
 
-export function readIniSettings(text: string, context: FileContext, diagnostics: DiagnosticList): RawSetting[] {
+export function readIniSettings(
+  text: string,
+  context: FileContext,
+  diagnostics: DiagnosticList,
+): RawSetting[] {
   const file = context.displayName
   const items = lexIni(text)
   if (items.length === 0) {
@@ -16,9 +20,14 @@ export function readIniSettings(text: string, context: FileContext, diagnostics:
   }
   for (const item of items) {
     if (item.kind !== 'error') continue
-    const excerpt = { lineText: item.lineText, start: item.column - 1, end: item.column - 1 + item.text.length }
+    const excerpt = {
+      lineText: item.lineText,
+      start: item.column - 1,
+      end: item.column - 1 + item.text.length,
+    }
     const where = { file, line: item.line, column: item.column, excerpt }
-    if (item.problem === 'section-header') diagnostics.add('ERR_INI_BAD_SECTION_HEADER', { text: item.text }, where)
+    if (item.problem === 'section-header')
+      diagnostics.add('ERR_INI_BAD_SECTION_HEADER', { text: item.text }, where)
     else diagnostics.add('ERR_INI_BAD_KEY', { key: item.text }, where)
   }
 
@@ -45,7 +54,11 @@ export function readIniSettings(text: string, context: FileContext, diagnostics:
     const wanted = context.section === undefined ? defaultSections : [context.section]
     if (!wanted.some((name) => bySection.has(name))) {
       const section = context.section ?? 'uwsgi'
-      diagnostics.add('ERR_CONFIG_SECTION_NOT_FOUND', { file, section, found: [...bySection.keys()] }, { file, line: 1 })
+      diagnostics.add(
+        'ERR_CONFIG_SECTION_NOT_FOUND',
+        { file, section, found: [...bySection.keys()] },
+        { file, line: 1 },
+      )
       return []
     }
     selected = wanted.flatMap((name) => bySection.get(name) ?? [])
@@ -54,7 +67,11 @@ export function readIniSettings(text: string, context: FileContext, diagnostics:
   return selected.map((item) => {
     const magic = substituteMagic(item.value, context.magic)
     for (const text of magic.unknown) {
-      diagnostics.add('WARN_CONFIG_UNKNOWN_MAGIC_VARIABLE', { text }, { file, line: item.line, column: item.valueColumn })
+      diagnostics.add(
+        'WARN_CONFIG_UNKNOWN_MAGIC_VARIABLE',
+        { text },
+        { file, line: item.line, column: item.valueColumn },
+      )
     }
     const start = item.valueColumn - 1
     return {

@@ -41,7 +41,11 @@ export function readStructuredSettings(
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
       const where = jsonErrorPosition(source, reason)
-      diagnostics.add('ERR_CONFIG_SYNTAX', { format: 'JSON', reason: reason.replace(/^Unexpected/, 'unexpected') }, { file, ...where })
+      diagnostics.add(
+        'ERR_CONFIG_SYNTAX',
+        { format: 'JSON', reason: reason.replace(/^Unexpected/, 'unexpected') },
+        { file, ...where },
+      )
       return []
     }
   }
@@ -56,14 +60,21 @@ export function readStructuredSettings(
   if (firstError !== undefined) {
     const { line, col } = lineCounter.linePos(firstError.pos[0])
     const reason = firstError.message.split('\n')[0] ?? firstError.code
-    diagnostics.add('ERR_CONFIG_SYNTAX', { format: format === 'json' ? 'JSON' : 'YAML', reason }, { file, line, column: col })
+    diagnostics.add(
+      'ERR_CONFIG_SYNTAX',
+      { format: format === 'json' ? 'JSON' : 'YAML', reason },
+      { file, line, column: col },
+    )
     return []
   }
   const root = document.contents
   if (!isMap(root)) {
     diagnostics.add(
       'ERR_CONFIG_BAD_STRUCTURE',
-      { expected: 'a mapping of option names to values', found: root === null ? 'nothing' : describeNode(root) },
+      {
+        expected: 'a mapping of option names to values',
+        found: root === null ? 'nothing' : describeNode(root),
+      },
       { file, ...positionOf(root) },
     )
     return []
@@ -98,14 +109,18 @@ export function readStructuredSettings(
     if (!isBareYamlKey && (!isScalar(node) || node.value === null || typeof node.value === 'object')) {
       diagnostics.add(
         'ERR_CONFIG_BAD_STRUCTURE',
-        { expected: `a value for ${JSON.stringify(key)}: a string, number, boolean or a list of them`, found: describeNode(node) },
+        {
+          expected: `a value for ${JSON.stringify(key)}: a string, number, boolean or a list of them`,
+          found: describeNode(node),
+        },
         { file, ...position },
       )
       return
     }
     const scalar = isScalar(node) ? node.value : null
     const raw = scalar === null ? '' : String(scalar)
-    const magic = typeof scalar === 'string' ? substituteMagic(raw, context.magic) : { text: raw, unknown: [] }
+    const magic =
+      typeof scalar === 'string' ? substituteMagic(raw, context.magic) : { text: raw, unknown: [] }
     for (const unknown of magic.unknown) {
       diagnostics.add('WARN_CONFIG_UNKNOWN_MAGIC_VARIABLE', { text: unknown }, { file, ...position })
     }
@@ -124,7 +139,11 @@ export function readStructuredSettings(
       const keyNode = pair.key
       if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
         const found = isScalar(keyNode) ? describeNode(keyNode) : 'a complex key'
-        diagnostics.add('ERR_CONFIG_BAD_STRUCTURE', { expected: 'an option name as the key', found }, { file, ...positionOf(keyNode as Node) })
+        diagnostics.add(
+          'ERR_CONFIG_BAD_STRUCTURE',
+          { expected: 'an option name as the key', found },
+          { file, ...positionOf(keyNode as Node) },
+        )
         continue
       }
       const value = pair.value as Node | null
@@ -138,6 +157,7 @@ export function readStructuredSettings(
 function describeNode(node: Node): string {
   if (isMap(node)) return 'a mapping'
   if (isSeq(node)) return 'a list'
-  if (isScalar(node)) return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`
+  if (isScalar(node))
+    return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`
   return 'an alias'
 }

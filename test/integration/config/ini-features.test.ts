@@ -17,7 +17,10 @@ test('config reads a headerless file as [uwsgi]', (t) => {
 
 test('config reads [uwsgi] then [tsgi], which overrides it, and ignores other sections', (t) => {
   const dir = makeTempDir(t)
-  const file = dir.write('app.ini', '[tsgi]\nprocesses = 5\n[uwsgi]\nprocesses = 2\nchdir = /srv\n[other]\nprocesses = 9\n')
+  const file = dir.write(
+    'app.ini',
+    '[tsgi]\nprocesses = 5\n[uwsgi]\nprocesses = 2\nchdir = /srv\n[other]\nprocesses = 9\n',
+  )
   const { config } = loadOk([file])
   assert.equal(config.processes, 5)
   assert.equal(config.chdir, '/srv')
@@ -25,7 +28,10 @@ test('config reads [uwsgi] then [tsgi], which overrides it, and ignores other se
 
 test('config reads only the section named with FILE:SECTION', (t) => {
   const dir = makeTempDir(t)
-  const file = dir.write('multi.ini', '[uwsgi]\nprocesses = 2\n[app2]\nprocesses = 7\n[app2]\nmaster = true\n')
+  const file = dir.write(
+    'multi.ini',
+    '[uwsgi]\nprocesses = 2\n[app2]\nprocesses = 7\n[app2]\nmaster = true\n',
+  )
   const { config } = loadOk(['--ini', `${file}:app2`])
   assert.equal(config.processes, 7)
   assert.equal(config.master, true)
@@ -138,7 +144,10 @@ test('@(file) of a missing file is an error that names the line', (t) => {
 test('expansion order is $(), then @(), then %() as in uWSGI', (t) => {
   const dir = makeTempDir(t)
   dir.write('name.txt', 'shop')
-  const file = dir.write('app.ini', 'name_file = $(DIR)/name.txt\napp = @(%(name_file))\nchdir = /srv/%(app)\n')
+  const file = dir.write(
+    'app.ini',
+    'name_file = $(DIR)/name.txt\napp = @(%(name_file))\nchdir = /srv/%(app)\n',
+  )
   // @() sees the text before placeholders expand, so @(%(name_file)) reads a file literally named so:
   // uWSGI's order. A $() inside @() works because $() runs first.
   const errors = loadErrors([file], { DIR: dir.path })
@@ -211,8 +220,20 @@ test('if-env and for blocks apply as uWSGI config logic', (t) => {
   const dir = makeTempDir(t)
   const file = dir.write(
     'app.ini',
-    ['if-env = DEPLOY_ENV=prod', 'processes = 8', 'endif', 'if-not-env = DEPLOY_ENV', 'processes = 1', 'endif',
-      'for = a b', 'env = WORD_%(_)=%(_)', 'endfor', 'if-exists = %d', 'chdir = %(_)', 'endif'].join('\n'),
+    [
+      'if-env = DEPLOY_ENV=prod',
+      'processes = 8',
+      'endif',
+      'if-not-env = DEPLOY_ENV',
+      'processes = 1',
+      'endif',
+      'for = a b',
+      'env = WORD_%(_)=%(_)',
+      'endfor',
+      'if-exists = %d',
+      'chdir = %(_)',
+      'endif',
+    ].join('\n'),
   )
   const { config } = loadOk([file], { DEPLOY_ENV: 'prod' })
   assert.equal(config.processes, 8)
@@ -231,13 +252,22 @@ test('an if block without endif is an error', (t) => {
 
 test('JSON and YAML configs take the same keys, lists meaning repeated options', (t) => {
   const dir = makeTempDir(t)
-  const json = dir.write('app.json', JSON.stringify({ uwsgi: { processes: 3, master: true, env: ['A=1', 'B=2'], chdir: '%d' } }))
-  const yaml = dir.write('app.yaml', 'uwsgi:\n  processes: 3\n  master:\n  env:\n    - A=1\n    - B=2\n  chdir: "%d"\n')
+  const json = dir.write(
+    'app.json',
+    JSON.stringify({ uwsgi: { processes: 3, master: true, env: ['A=1', 'B=2'], chdir: '%d' } }),
+  )
+  const yaml = dir.write(
+    'app.yaml',
+    'uwsgi:\n  processes: 3\n  master:\n  env:\n    - A=1\n    - B=2\n  chdir: "%d"\n',
+  )
   for (const file of [json, yaml]) {
     const { config } = loadOk([file])
     assert.equal(config.processes, 3)
     assert.equal(config.master, true)
-    assert.deepEqual(config.env.map((e) => e.key), ['A', 'B'])
+    assert.deepEqual(
+      config.env.map((e) => e.key),
+      ['A', 'B'],
+    )
     assert.equal(config.chdir, `${dir.path}/`)
   }
 })
@@ -251,7 +281,18 @@ test('a flat YAML mapping without a section is read as [uwsgi]', (t) => {
 test('command-line flags take values, repeat, negate booleans and follow files in order', (t) => {
   const dir = makeTempDir(t)
   const file = dir.write('app.ini', 'processes = 2\nmaster = true\n')
-  const { config } = loadOk(['--ini', file, '--processes', '4', '--no-master', '--socket', ':1', '--socket=:2', '-p', '6'])
+  const { config } = loadOk([
+    '--ini',
+    file,
+    '--processes',
+    '4',
+    '--no-master',
+    '--socket',
+    ':1',
+    '--socket=:2',
+    '-p',
+    '6',
+  ])
   assert.equal(config.processes, 6)
   assert.equal(config.master, false)
   assert.deepEqual(
@@ -263,7 +304,13 @@ test('command-line flags take values, repeat, negate booleans and follow files i
 test('environment options come before the command line; TSGI_ wins over UWSGI_', (t) => {
   const dir = makeTempDir(t)
   const file = dir.write('app.ini', 'chdir = /from/file\n')
-  const env = { UWSGI_PROCESSES: '3', TSGI_PROCESSES: '5', UWSGI_CHDIR: '/from/env', TSGI__INTERNAL: 'x', UWSGI_VASSAL_PROCESSES: '9' }
+  const env = {
+    UWSGI_PROCESSES: '3',
+    TSGI_PROCESSES: '5',
+    UWSGI_CHDIR: '/from/env',
+    TSGI__INTERNAL: 'x',
+    UWSGI_VASSAL_PROCESSES: '9',
+  }
   const { config, result } = loadOk([file], env)
   assert.equal(config.processes, 5)
   assert.equal(config.chdir, '/from/file')

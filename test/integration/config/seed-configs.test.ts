@@ -12,7 +12,14 @@ import { ensureSeedUsers } from '../../helpers/test-users.js'
 
 /** The options of a load whose rows are marked "not yet implemented": each must be warned about once. */
 function plannedOptionsIn(keys: readonly string[]): string[] {
-  return [...new Set(keys.map((key) => findOption(key)).filter((def) => def?.spec.plannedIn !== undefined).map((def) => def?.name ?? ''))].sort()
+  return [
+    ...new Set(
+      keys
+        .map((key) => findOption(key))
+        .filter((def) => def?.spec.plannedIn !== undefined)
+        .map((def) => def?.name ?? ''),
+    ),
+  ].sort()
 }
 
 function splitWarnings(warnings: readonly Diagnostic[]) {
@@ -31,8 +38,13 @@ test('seed 004 vassal loads to the typed values its author meant', (t) => {
   assert.deepEqual(config.plugin, [['python3']])
   assert.deepEqual(config.uid, { kind: 'name', name: 'alex' })
   assert.deepEqual(config.gid, { kind: 'name', name: 'users' })
-  assert.deepEqual(config.socket, [{ kind: 'unix', path: '/home/alex/uwsgi.sock', text: '/home/alex/uwsgi.sock' }])
-  assert.deepEqual(config.chownSocket, { user: { kind: 'name', name: 'nginx' }, group: { kind: 'name', name: 'nginx' } })
+  assert.deepEqual(config.socket, [
+    { kind: 'unix', path: '/home/alex/uwsgi.sock', text: '/home/alex/uwsgi.sock' },
+  ])
+  assert.deepEqual(config.chownSocket, {
+    user: { kind: 'name', name: 'nginx' },
+    group: { kind: 'name', name: 'nginx' },
+  })
   assert.equal(config.chmodSocket, 0o700)
   assert.equal(config.threads, 20)
   assert.equal(config.master, true)
@@ -46,8 +58,24 @@ test('seed 004 vassal loads to the typed values its author meant', (t) => {
   assert.equal(config.pyAutoreload, 1000)
 
   const { notYet, others } = splitWarnings(warnings)
-  const keys = ['plugin', 'uid', 'gid', 'socket', 'chown-socket', 'chmod-socket', 'threads', 'master', 'processes', 'autoload',
-    'module', 'chdir', 'virtualenv', 'mount', 'vacuum', 'py-autoreload']
+  const keys = [
+    'plugin',
+    'uid',
+    'gid',
+    'socket',
+    'chown-socket',
+    'chmod-socket',
+    'threads',
+    'master',
+    'processes',
+    'autoload',
+    'module',
+    'chdir',
+    'virtualenv',
+    'mount',
+    'vacuum',
+    'py-autoreload',
+  ]
   assert.deepEqual(notYet, plannedOptionsIn(keys))
   // Beside those: the empty `env =` (a warning, ignored) and `autoload`, which tsgi accepts and ignores.
   assert.deepEqual(others.map((w) => w.code).sort(), ['WARN_CONFIG_EMPTY_ENV', 'WARN_CONFIG_IGNORED_OPTION'])

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
-import { evaluatePlaceholderMath, referencedPlaceholders, replaceExpansions } from '../../../src/config/expand.js'
+import {
+  evaluatePlaceholderMath,
+  referencedPlaceholders,
+  replaceExpansions,
+} from '../../../src/config/expand.js'
 
 test('expansion replaces every $(NAME) and keeps what the replacer declines', () => {
   const result = replaceExpansions('$(A)/x/$(B)', '$', (name) => (name === 'A' ? '/home' : undefined))

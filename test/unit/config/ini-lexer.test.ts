@@ -25,10 +25,13 @@ test('ini lexer skips whole-line comments, indented ones included', () => {
 })
 
 test('ini lexer cuts inline comments that follow whitespace', () => {
-  assert.deepEqual(settings('uid = alex                      ; user id under which\nchmod-socket = 700 # mode\n'), [
-    ['uid', 'alex'],
-    ['chmod-socket', '700'],
-  ])
+  assert.deepEqual(
+    settings('uid = alex                      ; user id under which\nchmod-socket = 700 # mode\n'),
+    [
+      ['uid', 'alex'],
+      ['chmod-socket', '700'],
+    ],
+  )
 })
 
 test('ini lexer keeps ";" and "#" that do not follow whitespace', () => {

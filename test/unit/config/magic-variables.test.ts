@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
-import { buildMagicTable, substituteMagic, type MagicProcess } from '../../../src/config/ini/magic-variables.js'
+import {
+  buildMagicTable,
+  substituteMagic,
+  type MagicProcess,
+} from '../../../src/config/ini/magic-variables.js'
 
 const proc: MagicProcess = {
   cwd: '/srv',
@@ -16,17 +20,33 @@ const proc: MagicProcess = {
   groupName: 'users',
   binaryPath: '/usr/bin/tsgi',
 }
-const vassal = { asGiven: 'vassals/shop.ini', absolutePath: '/etc/tsgi/vassals/shop.ini', section: '', inode: '42' }
-const template = { asGiven: '/etc/tsgi/base.yaml:prod', absolutePath: '/etc/tsgi/base.yaml', section: 'prod', inode: '7' }
+const vassal = {
+  asGiven: 'vassals/shop.ini',
+  absolutePath: '/etc/tsgi/vassals/shop.ini',
+  section: '',
+  inode: '42',
+}
+const template = {
+  asGiven: '/etc/tsgi/base.yaml:prod',
+  absolutePath: '/etc/tsgi/base.yaml',
+  section: 'prod',
+  inode: '7',
+}
 const table = buildMagicTable(template, vassal, proc)
 const sub = (text: string) => substituteMagic(text, table).text
 
 test('magic variables describe the file they appear in', () => {
-  assert.equal(sub('%o|%p|%s|%d|%e|%n|%c|%x|%i'), '/etc/tsgi/base.yaml:prod|/etc/tsgi/base.yaml|base.yaml|/etc/tsgi/|yaml|base|tsgi|prod|7')
+  assert.equal(
+    sub('%o|%p|%s|%d|%e|%n|%c|%x|%i'),
+    '/etc/tsgi/base.yaml:prod|/etc/tsgi/base.yaml|base.yaml|/etc/tsgi/|yaml|base|tsgi|prod|7',
+  )
 })
 
 test('uppercase magic variables describe the first config loaded', () => {
-  assert.equal(sub('%O|%P|%S|%D|%E|%N|%C|%X|%I'), 'vassals/shop.ini|/etc/tsgi/vassals/shop.ini|shop.ini|/etc/tsgi/vassals/|ini|shop|vassals||42')
+  assert.equal(
+    sub('%O|%P|%S|%D|%E|%N|%C|%X|%I'),
+    'vassals/shop.ini|/etc/tsgi/vassals/shop.ini|shop.ini|/etc/tsgi/vassals/|ini|shop|vassals||42',
+  )
 })
 
 test('magic variables %0 to %9 are the components of the directory', () => {
@@ -34,7 +54,10 @@ test('magic variables %0 to %9 are the components of the directory', () => {
 })
 
 test('magic variables describe the process', () => {
-  assert.equal(sub('%v %V %h %t %T %k %u %U %g %G %b'), '/srv 0.1.0 web1 1700000000 1700000000000000 2 1000 alex 100 users /usr/bin/tsgi')
+  assert.equal(
+    sub('%v %V %h %t %T %k %u %U %g %G %b'),
+    '/srv 0.1.0 web1 1700000000 1700000000000000 2 1000 alex 100 users /usr/bin/tsgi',
+  )
 })
 
 test('magic variable %j is the djb33x hash of the absolute path as uWSGI prints it', () => {

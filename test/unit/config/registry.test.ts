@@ -13,7 +13,11 @@ test('registry spellings (names and aliases) are unique', () => {
   const seen = new Map<string, string>()
   for (const def of optionDefs) {
     for (const spelling of [def.name, ...(def.spec.aliases ?? [])]) {
-      assert.equal(seen.get(spelling), undefined, `"${spelling}" is used by ${seen.get(spelling)} and ${def.name}`)
+      assert.equal(
+        seen.get(spelling),
+        undefined,
+        `"${spelling}" is used by ${seen.get(spelling)} and ${def.name}`,
+      )
       seen.set(spelling, def.name)
     }
   }
@@ -24,11 +28,14 @@ test('registry short flags are unique', () => {
   assert.equal(new Set(shorts).size, shorts.length)
 })
 
-test('registry names are uWSGI spellings unless the details say they are tsgi\'s own', () => {
+test("registry names are uWSGI spellings unless the details say they are tsgi's own", () => {
   for (const def of optionDefs) {
     for (const spelling of [def.name, ...(def.spec.aliases ?? [])]) {
       const isOwn = /tsgi's own/.test(def.spec.details ?? '')
-      assert.ok(uwsgiOptionNames.has(spelling) || isOwn, `"${spelling}" is neither a uWSGI option nor marked tsgi's own`)
+      assert.ok(
+        uwsgiOptionNames.has(spelling) || isOwn,
+        `"${spelling}" is neither a uWSGI option nor marked tsgi's own`,
+      )
     }
   }
 })
@@ -36,7 +43,10 @@ test('registry names are uWSGI spellings unless the details say they are tsgi\'s
 test('registry rows are either implemented, planned or ignored, never two of them', () => {
   for (const def of optionDefs) {
     assert.ok(!(def.spec.ignored !== undefined && def.spec.plannedIn !== undefined), def.name)
-    assert.ok(def.spec.doc.length > 0 && !def.spec.doc.endsWith('.'), `${def.name}: one line, no final period`)
+    assert.ok(
+      def.spec.doc.length > 0 && !def.spec.doc.endsWith('.'),
+      `${def.name}: one line, no final period`,
+    )
   }
 })
 
@@ -47,13 +57,36 @@ test('registry defaults parse back through their own value type where they are s
 })
 
 test('registry has a row for every option of the two seed pages', () => {
-  const seedOptions = ['plugin', 'uid', 'gid', 'socket', 'chown-socket', 'chmod-socket', 'threads', 'master', 'processes',
-    'autoload', 'env', 'module', 'chdir', 'virtualenv', 'mount', 'vacuum', 'py-autoreload', 'emperor', 'emperor-tyrant', 'cap', 'logto']
+  const seedOptions = [
+    'plugin',
+    'uid',
+    'gid',
+    'socket',
+    'chown-socket',
+    'chmod-socket',
+    'threads',
+    'master',
+    'processes',
+    'autoload',
+    'env',
+    'module',
+    'chdir',
+    'virtualenv',
+    'mount',
+    'vacuum',
+    'py-autoreload',
+    'emperor',
+    'emperor-tyrant',
+    'cap',
+    'logto',
+  ]
   for (const name of seedOptions) assert.ok(findOption(name), name)
 })
 
 test('registry implies only options that exist', () => {
-  for (const def of optionDefs) for (const implied of def.spec.implies ?? []) assert.ok(findOption(implied), `${def.name} implies ${implied}`)
+  for (const def of optionDefs)
+    for (const implied of def.spec.implies ?? [])
+      assert.ok(findOption(implied), `${def.name} implies ${implied}`)
 })
 
 test('registry defaults follow DESIGN.md: buffer-size 65535, listen 1024', () => {

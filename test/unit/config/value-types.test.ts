@@ -99,10 +99,19 @@ test('socket addresses cover TCP, IPv6, unix paths, abstract names, shared socke
     assert.ok(result.ok, text)
     return result.value
   }
-  assert.deepEqual(parse('127.0.0.1:3031'), { kind: 'tcp', host: '127.0.0.1', port: 3031, text: '127.0.0.1:3031' })
+  assert.deepEqual(parse('127.0.0.1:3031'), {
+    kind: 'tcp',
+    host: '127.0.0.1',
+    port: 3031,
+    text: '127.0.0.1:3031',
+  })
   assert.deepEqual(parse(':8000'), { kind: 'tcp', host: '', port: 8000, text: ':8000' })
   assert.deepEqual(parse('[::1]:8000'), { kind: 'tcp', host: '::1', port: 8000, text: '[::1]:8000' })
-  assert.deepEqual(parse('/run/tsgi/app.sock'), { kind: 'unix', path: '/run/tsgi/app.sock', text: '/run/tsgi/app.sock' })
+  assert.deepEqual(parse('/run/tsgi/app.sock'), {
+    kind: 'unix',
+    path: '/run/tsgi/app.sock',
+    text: '/run/tsgi/app.sock',
+  })
   assert.deepEqual(parse('app.sock'), { kind: 'unix', path: 'app.sock', text: 'app.sock' })
   assert.deepEqual(parse('@tsgi-app'), { kind: 'abstract', name: 'tsgi-app', text: '@tsgi-app' })
   assert.deepEqual(parse('=0'), { kind: 'shared', index: 0, text: '=0' })
