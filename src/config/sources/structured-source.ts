@@ -51,6 +51,13 @@ export function readStructuredSettings(
   }
   const lineCounter = new LineCounter()
   const document = parseDocument(source, { uniqueKeys: false, lineCounter, prettyErrors: false })
+  const sourceLines = source.split('\n')
+  const excerptOf = (node: Node, position: Position) => {
+    const lineText = (sourceLines[position.line - 1] ?? '').replace(/\r$/, '')
+    const [start = 0, end = start] = node.range ?? []
+    const column = position.column - 1
+    return { lineText, start: column, end: column + Math.max(1, Math.min(end - start, lineText.length - column)) }
+  }
   const positionOf = (node: Node | null | undefined): Position => {
     const offset = node?.range?.[0] ?? 0
     const { line, col } = lineCounter.linePos(offset)
@@ -127,7 +134,7 @@ export function readStructuredSettings(
     settings.push({
       key,
       value: magic.text,
-      origin: { kind: 'file', file, line: position.line, column: position.column, excerpt: undefined },
+      origin: { kind: 'file', file, line: position.line, column: position.column, excerpt: excerptOf(node, position) },
       baseDir: context.baseDir,
       isExpanded: context.isExpanded,
       cutComment: undefined,
