@@ -56,7 +56,11 @@ export function readStructuredSettings(
     const lineText = (sourceLines[position.line - 1] ?? '').replace(/\r$/, '')
     const [start = 0, end = start] = node.range ?? []
     const column = position.column - 1
-    return { lineText, start: column, end: column + Math.max(1, Math.min(end - start, lineText.length - column)) }
+    return {
+      lineText,
+      start: column,
+      end: column + Math.max(1, Math.min(end - start, lineText.length - column)),
+    }
   }
   const positionOf = (node: Node | null | undefined): Position => {
     const offset = node?.range?.[0] ?? 0
@@ -134,7 +138,13 @@ export function readStructuredSettings(
     settings.push({
       key,
       value: magic.text,
-      origin: { kind: 'file', file, line: position.line, column: position.column, excerpt: excerptOf(node, position) },
+      origin: {
+        kind: 'file',
+        file,
+        line: position.line,
+        column: position.column,
+        excerpt: excerptOf(node, position),
+      },
       baseDir: context.baseDir,
       isExpanded: context.isExpanded,
       cutComment: undefined,
