@@ -24,6 +24,11 @@ export interface RawSetting {
   readonly isExpanded: boolean
   /** An inline comment cut from the value, kept for the `tsgi check` warning on command-like options. */
   readonly cutComment: string | undefined
+  /**
+   * The value as messages may show it: set when the value holds text read through `@(file)`, which is
+   * never echoed (it may be a secret, and in tyrant mode the emperor's log is not the file owner's).
+   */
+  readonly displayValue?: string
 }
 
 export function whereOf(origin: Origin): Where {

@@ -128,6 +128,8 @@ function expandAll(
       )
     }
     const next = { ...setting, value: result.ok ? result.text : setting.value }
+    if (sigil === '@' && result.ok && result.text !== setting.value)
+      Object.assign(next, { displayValue: setting.value })
     if (!result.ok || isBroken) failed.add(next)
     return next
   }
@@ -160,9 +162,13 @@ function expandAll(
   })
   const resolved = new Map<RawSetting, string>()
   const resolving: string[] = []
+  // Settings whose expanded value holds text read through @(): whatever refers to them is not echoed either.
+  const holdsSecret = new Set<RawSetting>(afterAt.filter((setting) => setting.displayValue !== undefined))
+  let usedSecret = false
   const lookup = (name: string, from: RawSetting): string | null | undefined => {
     const target = firstByKey.get(name) ?? firstByOption.get(findOption(name)?.name ?? '')
     if (target === undefined) return undefined
+    if (holdsSecret.has(target)) usedSecret = true
     if (resolving.includes(name)) {
       diagnostics.add(
         'ERR_CONFIG_PLACEHOLDER_CYCLE',
@@ -181,6 +187,8 @@ function expandAll(
     if (known !== undefined) return known
     if (!setting.isExpanded || failed.has(setting)) return setting.value
     let isBroken = false
+    const outerUsedSecret = usedSecret
+    usedSecret = false
     const result = replaceExpansions(setting.value, '%', (inner) => {
       if (inner.includes(' '))
         return evaluatePlaceholderMath(inner, (name) => lookup(name, setting) ?? undefined)
@@ -197,6 +205,8 @@ function expandAll(
         whereOf(setting.origin),
       )
     }
+    if (usedSecret) holdsSecret.add(setting)
+    usedSecret = outerUsedSecret || usedSecret
     if (!result.ok || isBroken) {
       failed.add(setting)
       return null
@@ -208,7 +218,11 @@ function expandAll(
     const setting = afterAt[index] ?? item.setting
     const value = expandPlaceholders(setting)
     if (value === null || failed.has(setting)) return { kind: 'skipped', setting }
-    return { ...item, setting: { ...setting, value } }
+    const displayValue = holdsSecret.has(setting) ? (setting.displayValue ?? setting.value) : undefined
+    return {
+      ...item,
+      setting: { ...setting, value, ...(displayValue === undefined ? {} : { displayValue }) },
+    }
   })
 }
 
@@ -243,7 +257,7 @@ function parseAll(
       if (!result.ok) {
         diagnostics.add(
           'ERR_CONFIG_INVALID_VALUE',
-          { option: def.name, expected: result.expected, value: setting.value },
+          { option: def.name, expected: result.expected, value: setting.displayValue ?? setting.value },
           where,
         )
         continue
@@ -252,7 +266,7 @@ function parseAll(
     }
     provenance.set(def.name, [
       ...(provenance.get(def.name) ?? []),
-      { value: setting.value, origin: setting.origin },
+      { value: setting.displayValue ?? setting.value, origin: setting.origin },
     ])
     if (spec.isCommandLike === true && setting.cutComment !== undefined) {
       diagnostics.add('WARN_INI_COMMENT_CUT', { option: def.name, comment: setting.cutComment }, where)

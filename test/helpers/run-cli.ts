@@ -15,7 +15,7 @@ export function runCli(
 ): CliResult {
   const result = spawnSync(process.execPath, [projectPath('dist', 'src', 'cli', 'main.js'), ...args], {
     cwd: options.cwd ?? projectPath(),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...options.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     encoding: 'utf8',
     timeout: 30_000,
   })
