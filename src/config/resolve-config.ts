@@ -59,6 +59,7 @@ export function loadConfig(request: LoadRequest): LoadResult {
   const { values, provenance } = parseAll(expanded, diagnostics)
   const role: Role = (values.get('emperor') as unknown[] | undefined)?.length ? 'emperor' : 'instance'
   applyImplied(values)
+  checkOptionPairs(values, provenance, diagnostics)
   warnAboutStatus(expanded, role, provenance, diagnostics)
   checkPrincipals(expanded, values, diagnostics)
   const config = diagnostics.hasErrors ? undefined : freezeConfig(values)
@@ -291,6 +292,25 @@ function parseAll(
     values.set(def.name, parsed)
   }
   return { values, provenance }
+}
+
+/** Options that contradict each other, reported at the later of the two. */
+function checkOptionPairs(
+  values: Values,
+  provenance: ReadonlyMap<string, readonly Provenance[]>,
+  diagnostics: DiagnosticList,
+): void {
+  // DESIGN.md: without a master, tsgi runs the app in the one process it starts; more need a master.
+  const processes = values.get('processes')
+  const masterSources = provenance.get('master')
+  if (values.get('master') === false && masterSources !== undefined && typeof processes === 'number' && processes > 1) {
+    const last = masterSources[masterSources.length - 1]
+    diagnostics.add(
+      'ERR_CONFIG_INCOMPATIBLE_OPTIONS',
+      { first: 'master = false', second: `processes = ${processes}`, reason: 'without a master tsgi runs the app in one process' },
+      last === undefined ? undefined : whereOf(last.origin),
+    )
+  }
 }
 
 /** uWSGI's UWSGI_OPT_MASTER and friends: an option that needs another turns it on. */

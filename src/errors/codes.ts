@@ -255,11 +255,6 @@ export const codes = {
     (p) => `Option ${q(p.option)} is set again later (${p.where}); the later value wins`,
     'Remove one of the two lines',
   ),
-  WARN_CONFIG_IMPLIED: entry<{ option: string; implied: string }>(
-    'warning',
-    (p) => `Option ${q(p.implied)} is turned on because ${q(p.option)} needs it`,
-    'Set the implied option explicitly to silence the warning',
-  ),
 } as const
 
 export type Code = keyof typeof codes

@@ -280,25 +280,28 @@ test('a flat YAML mapping without a section is read as [uwsgi]', (t) => {
 
 test('command-line flags take values, repeat, negate booleans and follow files in order', (t) => {
   const dir = makeTempDir(t)
-  const file = dir.write('app.ini', 'processes = 2\nmaster = true\n')
+  const file = dir.write('app.ini', 'processes = 2\nvacuum = true\nmaster = true\n')
   const { config } = loadOk([
     '--ini',
     file,
     '--processes',
     '4',
-    '--no-master',
+    '--no-vacuum',
     '--socket',
     ':1',
     '--socket=:2',
     '-p',
     '6',
+    '-M',
   ])
   assert.equal(config.processes, 6)
-  assert.equal(config.master, false)
+  assert.equal(config.vacuum, false)
+  assert.equal(config.master, true)
   assert.deepEqual(
     config.socket.map((s) => s.text),
     [':1', ':2'],
   )
+  assert.equal(loadOk([file, '--master=false', '--processes=1']).config.master, false)
 })
 
 test('environment options come before the command line; TSGI_ wins over UWSGI_', (t) => {
@@ -344,4 +347,12 @@ test('a loaded config is deeply frozen', (t) => {
   assert.ok(Object.isFrozen(config))
   assert.ok(Object.isFrozen(config.env))
   assert.ok(Object.isFrozen(config.env[0]))
+})
+
+test('master = false with several processes is an error: without a master tsgi runs one process', (t) => {
+  const dir = makeTempDir(t)
+  const file = dir.write('app.ini', 'processes = 4\nmaster = false\n')
+  const [error] = loadErrors([file])
+  assert.equal(error?.code, 'ERR_CONFIG_INCOMPATIBLE_OPTIONS')
+  assert.equal(loadOk([dir.write('ok.ini', 'processes = 4\n')]).config.processes, 4)
 })
