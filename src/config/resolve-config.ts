@@ -303,11 +303,20 @@ function checkOptionPairs(
   // DESIGN.md: without a master, tsgi runs the app in the one process it starts; more need a master.
   const processes = values.get('processes')
   const masterSources = provenance.get('master')
-  if (values.get('master') === false && masterSources !== undefined && typeof processes === 'number' && processes > 1) {
+  if (
+    values.get('master') === false &&
+    masterSources !== undefined &&
+    typeof processes === 'number' &&
+    processes > 1
+  ) {
     const last = masterSources[masterSources.length - 1]
     diagnostics.add(
       'ERR_CONFIG_INCOMPATIBLE_OPTIONS',
-      { first: 'master = false', second: `processes = ${processes}`, reason: 'without a master tsgi runs the app in one process' },
+      {
+        first: 'master = false',
+        second: `processes = ${processes}`,
+        reason: 'without a master tsgi runs the app in one process',
+      },
       last === undefined ? undefined : whereOf(last.origin),
     )
   }
