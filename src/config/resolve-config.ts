@@ -106,6 +106,13 @@ function expandAll(
   env: NodeJS.ProcessEnv,
   diagnostics: DiagnosticList,
 ): Classified[] {
+  const reportUnterminated = (setting: RawSetting, result: { opener: string; text: string }): void => {
+    diagnostics.add(
+      'ERR_CONFIG_UNTERMINATED_EXPANSION',
+      { text: result.text, opener: result.opener },
+      whereOf(setting.origin),
+    )
+  }
   // Settings whose expansion failed: their error is reported once, and they are not parsed (no follow-on error).
   const failed = new Set<RawSetting>()
   // A replacer returns the text, undefined to keep the expansion as written, or null when it failed (reported).
@@ -121,13 +128,7 @@ function expandAll(
       if (value === null) isBroken = true
       return value ?? undefined
     })
-    if (!result.ok) {
-      diagnostics.add(
-        'ERR_CONFIG_UNTERMINATED_EXPANSION',
-        { text: result.text, opener: result.opener },
-        whereOf(setting.origin),
-      )
-    }
+    if (!result.ok) reportUnterminated(setting, result)
     const next = { ...setting, value: result.ok ? result.text : setting.value }
     if (sigil === '@' && result.ok && result.text !== setting.value)
       Object.assign(next, { displayValue: setting.value })
@@ -199,13 +200,7 @@ function expandAll(
         diagnostics.add('WARN_CONFIG_UNDEFINED_PLACEHOLDER', { name: inner }, whereOf(setting.origin))
       return value ?? undefined
     })
-    if (!result.ok) {
-      diagnostics.add(
-        'ERR_CONFIG_UNTERMINATED_EXPANSION',
-        { text: result.text, opener: result.opener },
-        whereOf(setting.origin),
-      )
-    }
+    if (!result.ok) reportUnterminated(setting, result)
     if (usedSecret) holdsSecret.add(setting)
     usedSecret = outerUsedSecret || usedSecret
     if (!result.ok || isBroken) {

@@ -4,6 +4,7 @@ import { test } from 'node:test'
 
 import { findOption, optionDefs } from '../../../src/config/options/option-lookup.js'
 import { uwsgiOptionNames } from '../../../src/config/uwsgi-option-names.js'
+import { seedEmperorOptions, seedVassalOptions } from '../../helpers/seed-options.js'
 
 test('registry has at least 80 rows', () => {
   assert.ok(optionDefs.length >= 80, `only ${optionDefs.length} rows`)
@@ -57,29 +58,7 @@ test('registry defaults parse back through their own value type where they are s
 })
 
 test('registry has a row for every option of the two seed pages', () => {
-  const seedOptions = [
-    'plugin',
-    'uid',
-    'gid',
-    'socket',
-    'chown-socket',
-    'chmod-socket',
-    'threads',
-    'master',
-    'processes',
-    'autoload',
-    'env',
-    'module',
-    'chdir',
-    'virtualenv',
-    'mount',
-    'vacuum',
-    'py-autoreload',
-    'emperor',
-    'emperor-tyrant',
-    'cap',
-    'logto',
-  ]
+  const seedOptions = [...seedVassalOptions, ...seedEmperorOptions, 'logto']
   for (const name of seedOptions) assert.ok(findOption(name), name)
 })
 
