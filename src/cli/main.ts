@@ -34,7 +34,9 @@ function main(argv: readonly string[]): ExitCode {
     return ExitCode.Ok
   }
   if (first === 'help') {
-    const text = topicHelp(rest[0] ?? '')
+    const args = splitVerbArgs(rest, [])
+    if (args instanceof TsgiError) return fail(args)
+    const text = topicHelp(args.rest[0] ?? '', args.format)
     if (text instanceof TsgiError) return fail(text)
     out.write(text)
     return ExitCode.Ok

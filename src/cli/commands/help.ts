@@ -3,7 +3,9 @@ import { suggestName } from '../../config/did-you-mean.js'
 import { findOption, optionDefs } from '../../config/options/option-lookup.js'
 import { optionGroups } from '../../config/options/registry.js'
 import { makeError, type TsgiError } from '../../errors/tsgi-error.js'
-import { describeOption } from './describe-option.js'
+import { describeOption, describeStatus, describeDefault } from './describe-option.js'
+import type { OutputFormat } from './verb-args.js'
+import type { OptionDef } from '../../config/options/registry.js'
 
 export const verbs = {
   check: 'tsgi check FILE|DIR... [--format json]   validate configs, print every problem (exit 1 on errors)',
@@ -37,11 +39,33 @@ export function generalHelp(): string {
   return `${lines.join('\n')}\n`
 }
 
-export function topicHelp(topic: string): string | TsgiError {
+export function topicHelp(topic: string, format: OutputFormat): string | TsgiError {
   const name = topic.replace(/^--?/, '')
-  if (name in verbs) return `${verbs[name as keyof typeof verbs]}\n`
+  if (name in verbs) {
+    const usage = verbs[name as keyof typeof verbs]
+    return format === 'json' ? `${JSON.stringify({ command: name, usage }, null, 2)}\n` : `${usage}\n`
+  }
   const def = findOption(name)
-  if (def !== undefined) return describeOption(def)
+  if (def !== undefined)
+    return format === 'json' ? `${JSON.stringify(optionToJson(def), null, 2)}\n` : describeOption(def)
   const suggestion = suggestName(name, [...Object.keys(verbs), ...optionDefs.map((d) => d.name)])
   return makeError('ERR_USAGE_UNKNOWN_HELP_TOPIC', { topic, suggestion })
+}
+
+function optionToJson(def: OptionDef): Record<string, unknown> {
+  const spec = def.spec
+  return {
+    name: def.name,
+    aliases: spec.aliases ?? [],
+    short: spec.short ?? null,
+    group: def.group,
+    value: spec.type.expected,
+    default: describeDefault(def),
+    repeatable: spec.shape === 'list',
+    roles: spec.roles,
+    status: describeStatus(def),
+    implies: spec.implies ?? [],
+    doc: spec.doc,
+    details: spec.details ?? null,
+  }
 }

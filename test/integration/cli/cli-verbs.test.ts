@@ -177,3 +177,12 @@ test('tsgi colours its output on a terminal only, and never with NO_COLOR', (t) 
   assert.ok(coloured.stdout.includes(`${escape}31merror`), coloured.stdout)
   assert.ok(!onTty({ NO_COLOR: '1' }).stdout.includes(escape))
 })
+
+test('tsgi help OPTION --format json describes the option for programs', () => {
+  const result = runCli(['help', 'chmod-socket', '--format', 'json'])
+  assert.equal(result.status, 0)
+  const option = JSON.parse(result.stdout) as { name: string; repeatable: boolean; roles: string[] }
+  assert.equal(option.name, 'chmod-socket')
+  assert.equal(option.repeatable, false)
+  assert.deepEqual(option.roles, ['instance'])
+})
