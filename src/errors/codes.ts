@@ -19,6 +19,9 @@ const entry = <P>(kind: ErrorKind, message: (params: P) => string, fix: string):
 
 const q = (text: string): string => JSON.stringify(text)
 
+/** Client-sent text in a message: at most 64 characters, so one bad request cannot flood the log. */
+const excerpt = (text: string): string => (text.length > 64 ? `${text.slice(0, 64)}…` : text)
+
 export const codes = {
   ERR_CONFIG_UNKNOWN_OPTION: entry<{ name: string; suggestion?: string | undefined }>(
     'config',
@@ -188,6 +191,86 @@ export const codes = {
     'usage',
     (p) => `Cannot run the ${p.role} role as this build does not include it yet (tsgi issue #${p.issue})`,
     'Use `tsgi check` or `tsgi print-config` to validate configs until the role lands',
+  ),
+  ERR_PROTOCOL_VARS_TOO_LARGE: entry<{ sizeBytes: number; limitBytes: number }>(
+    'request',
+    (p) =>
+      `Cannot read uwsgi request as its vars block must be at most ${p.limitBytes} bytes (buffer-size): ` +
+      `it has ${p.sizeBytes} bytes`,
+    'Raise `buffer-size` (at most 65535), or have the client send fewer or smaller headers (cookies, tokens)',
+  ),
+  ERR_PROTOCOL_TRUNCATED_PACKET: entry<{ receivedBytes: number; expectedBytes: number }>(
+    'request',
+    (p) =>
+      `Cannot read uwsgi request as its header and vars must be ${p.expectedBytes} bytes: ` +
+      `the connection ended after ${p.receivedBytes}`,
+    'The client closed the connection in the middle of a request; look at its side (the nginx error log)',
+  ),
+  ERR_PROTOCOL_HTTP_ON_UWSGI_SOCKET: entry<{ start: string }>(
+    'request',
+    (p) =>
+      'Cannot read uwsgi request as it must start with a uwsgi packet header: ' +
+      `it starts with ${q(p.start)}, which is HTTP`,
+    'Send HTTP clients to an `http-socket`; for a uwsgi `socket` nginx needs `uwsgi_pass`, not `proxy_pass`',
+  ),
+  ERR_PROTOCOL_VAR_OVERRUN: entry<{
+    offset: number
+    part: string
+    lengthBytes: number
+    remainingBytes: number
+  }>(
+    'request',
+    (p) =>
+      `Cannot read uwsgi var at byte ${p.offset} of the vars block as its ${p.part} ` +
+      `(${p.lengthBytes} bytes) must fit in the vars block: ${p.remainingBytes} bytes are left`,
+    'The client does not speak the uwsgi protocol; connect only nginx `uwsgi_pass` or another uwsgi client',
+  ),
+  ERR_PROTOCOL_EMPTY_VAR_KEY: entry<{ offset: number }>(
+    'request',
+    (p) =>
+      `Cannot read uwsgi var at byte ${p.offset} of the vars block as its key must be at least 1 byte: ` +
+      'key length is 0',
+    'Remove the `uwsgi_param` line with an empty name; nginx never sends an empty key by itself',
+  ),
+  ERR_PROTOCOL_VAR_KEY_NOT_UTF8: entry<{ offset: number; hex: string }>(
+    'request',
+    (p) =>
+      `Cannot read uwsgi var at byte ${p.offset} of the vars block as its key must be UTF-8: ` +
+      `it is 0x${p.hex}`,
+    'The client does not speak the uwsgi protocol; connect only nginx `uwsgi_pass` or another uwsgi client',
+  ),
+  ERR_PROTOCOL_BAD_HEADER_NAME: entry<{ key: string }>(
+    'request',
+    (p) =>
+      `Cannot pass uwsgi var ${q(excerpt(p.key))} as an HTTP header as the part after "HTTP_" must be ` +
+      'letters, digits, "_" or "-"',
+    'Rename the `uwsgi_param`: HTTP_X_MY_HEADER becomes the header X-My-Header',
+  ),
+  ERR_PROTOCOL_BAD_HEADER_VALUE: entry<{ key: string }>(
+    'request',
+    (p) =>
+      `Cannot pass uwsgi var ${q(excerpt(p.key))} as an HTTP header as its value ` +
+      'must not contain CR, LF or NUL',
+    'nginx never sends these; check the `uwsgi_param` lines and any client that talks uwsgi directly',
+  ),
+  ERR_PROTOCOL_BAD_REQUEST_LINE: entry<{ key: string; expected: string; value: string }>(
+    'request',
+    (p) =>
+      `Cannot build the request line as ${p.key} must be ${p.expected}: ` +
+      `current value is ${q(excerpt(p.value))}`,
+    'nginx sends valid values; check the `uwsgi_param` lines and any client that talks uwsgi directly',
+  ),
+  ERR_PROTOCOL_BAD_CONTENT_LENGTH: entry<{ value: string }>(
+    'request',
+    (p) =>
+      `Cannot read CONTENT_LENGTH as it must be a decimal number of bytes or empty: ` +
+      `current value is ${q(excerpt(p.value))}`,
+    'nginx sends valid values; check the `uwsgi_param` lines and any client that talks uwsgi directly',
+  ),
+  ERR_PROTOCOL_CANNOT_ENCODE_VARS: entry<{ reason: string }>(
+    'request',
+    (p) => `Cannot encode uwsgi vars: ${p.reason}`,
+    'Keep keys non-empty, each key and value under 64 KiB, string values within Latin-1 (or pass bytes)',
   ),
   ERR_INTERNAL_ASSERTION: entry<{ what: string }>(
     'internal',
