@@ -4,7 +4,7 @@ import { loadConfig } from '../config/resolve-config.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { tsgiVersion } from '../observe/version.js'
 import { runCheck } from './commands/check.js'
-import { generalHelp, topicHelp } from './commands/help.js'
+import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
 import { runPrintConfig } from './commands/print-config.js'
 import { splitVerbArgs } from './commands/verb-args.js'
 import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
@@ -12,6 +12,9 @@ import { formatDiagnostic, formatError, styleFor } from './report-error.js'
 
 /** The issue that brings each role; until then the role refuses to start and says so. */
 const roleIssue = { instance: 3, emperor: 4 } as const
+
+const isOnlyFormat = (args: readonly string[]): boolean =>
+  args.join(' ') === '--format json' || args.join(' ') === '--format=json'
 
 function main(argv: readonly string[]): ExitCode {
   const out = process.stdout
@@ -29,7 +32,15 @@ function main(argv: readonly string[]): ExitCode {
     out.write(`tsgi ${tsgiVersion}\n`)
     return ExitCode.Ok
   }
-  if (first === '--help' || first === '-h' || (first === 'help' && rest.length === 0)) {
+  if (
+    first === '--help' ||
+    first === '-h' ||
+    (first === 'help' && (rest.length === 0 || isOnlyFormat(rest)))
+  ) {
+    if (isOnlyFormat(rest)) {
+      out.write(allOptionsJson())
+      return ExitCode.Ok
+    }
     out.write(generalHelp())
     return ExitCode.Ok
   }
@@ -70,6 +81,13 @@ function main(argv: readonly string[]): ExitCode {
       issue: roleIssue[result.role === 'emperor' ? 'emperor' : 'instance'],
     }),
   )
+}
+
+// `tsgi check … | head` closes the pipe early: that is the reader's choice, not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
 }
 
 try {

@@ -52,7 +52,8 @@ export function splitSection(spec: string): { file: string; section: string | un
 export function formatOfFile(file: string): FileFormat | 'xml' | undefined {
   const extension = path.extname(file).toLowerCase()
   if (extension === '.ini') return 'ini'
-  if (extension === '.json' || extension === '.js') return 'json'
+  // uWSGI also reads `.js` as JSON; tsgi does not, as `.js` is what a Node app's entry file is called.
+  if (extension === '.json') return 'json'
   if (extension === '.yaml' || extension === '.yml') return 'yaml'
   if (extension === '.xml') return 'xml'
   return undefined
@@ -64,7 +65,8 @@ export function collectSettings(sources: readonly (readonly RawSetting[])[], hos
   const files: string[] = []
   const inherits: RawSetting[] = []
   const loading: string[] = []
-  const inherited = new Set<string>()
+  /** Files read at the top level (from the command line, the environment or an inherit), with section. */
+  const readAtTop = new Set<string>()
   let firstFile: MagicFile | undefined
   const diagnostics = host.diagnostics
   const logicHost: LogicHost = { env: host.env, collected: () => out }
@@ -96,11 +98,13 @@ export function collectSettings(sources: readonly (readonly RawSetting[])[], hos
       // A missing file is reported by readConfigFile below.
     }
     const identityWithSection = `${identity}:${section ?? ''}`
-    if (
-      loading.includes(identityWithSection) ||
-      (isInherited && loading.length === 0 && inherited.has(identityWithSection))
-    ) {
-      const chain = [...loading, identityWithSection].map((entry) => entry.replace(/:$/, ''))
+    // An inherit of a file already read at the top (the file itself, or an earlier inherit) would loop.
+    const isInheritCycle = isInherited && loading.length === 0 && readAtTop.has(identityWithSection)
+    if (loading.includes(identityWithSection) || isInheritCycle) {
+      const includer = from.origin.kind === 'file' ? [from.origin.file] : []
+      const chain = [...(isInheritCycle ? includer : loading), identityWithSection].map((entry) =>
+        entry.replace(/:$/, ''),
+      )
       diagnostics.add('ERR_CONFIG_INCLUDE_CYCLE', { chain }, where)
       return
     }
@@ -110,7 +114,7 @@ export function collectSettings(sources: readonly (readonly RawSetting[])[], hos
       return
     }
     files.push(identity)
-    if (isInherited && loading.length === 0) inherited.add(identityWithSection)
+    if (loading.length === 0) readAtTop.add(identityWithSection)
     const magicFile = describeMagicFile(from.value, absolute, section ?? '')
     // Uppercase magic variables describe the first file loaded directly, never through include/inherit.
     const isTopLevel = loading.length === 0 && !isInherited

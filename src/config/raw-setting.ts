@@ -7,6 +7,8 @@ export type Origin =
       readonly file: string
       readonly line: number
       readonly column: number
+      /** The section the setting was read from; undefined for a headerless file or a flat mapping. */
+      readonly section: string | undefined
       /** The source line and the span of the value in it, for error excerpts. */
       readonly excerpt: Excerpt | undefined
     }

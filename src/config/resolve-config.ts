@@ -13,6 +13,7 @@ import { readArgvSettings } from './sources/argv-source.js'
 import { readEnvSettings } from './sources/env-source.js'
 import { uwsgiOptionNames } from './uwsgi-option-names.js'
 import { checkPrincipals } from './check-principals.js'
+import { boolean } from './value-types.js'
 import { readAtFile } from './read-at-file.js'
 
 export interface LoadRequest {
@@ -27,8 +28,11 @@ export interface LoadRequest {
 
 /** Where one value of an option came from, for `tsgi print-config`. */
 export interface Provenance {
+  /** The value as written; for text read through @(file), the @(…) itself, never the text. */
   readonly value: string
   readonly origin: Origin
+  /** The effective value holds text read through @(file), which is never shown. */
+  readonly isHidden: boolean
 }
 
 export interface LoadResult {
@@ -70,9 +74,13 @@ function classify(collected: Collected, diagnostics: DiagnosticList): Classified
   const referenced = new Set<string>()
   for (const setting of collected.settings)
     for (const name of referencedPlaceholders(setting.value)) referenced.add(name)
-  const isStrict = collected.settings.some(
-    (s) => s.key === 'strict' && s.value !== '0' && s.value.toLowerCase() !== 'false',
-  )
+  // `strict` decides how the other keys are classified, so it is read first: its last valid value wins.
+  let isStrict = false
+  for (const setting of collected.settings) {
+    if (setting.key !== 'strict') continue
+    const parsed = setting.value === '' ? { ok: true as const, value: true } : boolean().parse(setting.value)
+    if (parsed.ok) isStrict = parsed.value
+  }
   const warnedUwsgi = new Set<string>()
   return collected.settings.map((setting): Classified => {
     const def = collected.placeholderKeys.has(setting.key) ? undefined : findOption(setting.key)
@@ -262,7 +270,11 @@ function parseAll(
     }
     provenance.set(def.name, [
       ...(provenance.get(def.name) ?? []),
-      { value: setting.displayValue ?? setting.value, origin: setting.origin },
+      {
+        value: setting.displayValue ?? setting.value,
+        origin: setting.origin,
+        isHidden: setting.displayValue !== undefined,
+      },
     ])
     if (spec.isCommandLike === true && setting.cutComment !== undefined) {
       diagnostics.add('WARN_INI_COMMENT_CUT', { option: def.name, comment: setting.cutComment }, where)
@@ -275,7 +287,9 @@ function parseAll(
     if (
       previous?.kind === 'file' &&
       setting.origin.kind === 'file' &&
-      previous.file === setting.origin.file
+      previous.file === setting.origin.file &&
+      // Twice in one section of one file is a slip worth a word; [tsgi] overriding [uwsgi] is the design.
+      previous.section === setting.origin.section
     ) {
       diagnostics.add(
         'WARN_CONFIG_OVERRIDDEN',

@@ -40,9 +40,13 @@ export function parseSocketAddress(text: string): ParseResult<SocketAddress> {
   const isPath =
     text.startsWith('/') || text.startsWith('./') || text.startsWith('../') || !text.includes(':')
   if (isPath) {
-    return Buffer.byteLength(text) <= maxUnixPathBytes
-      ? { ok: true, value: { kind: 'unix', path: text, text } }
-      : fail
+    if (Buffer.byteLength(text) > maxUnixPathBytes) {
+      return {
+        ok: false,
+        expected: `a unix socket path of at most ${maxUnixPathBytes} bytes (the kernel's limit)`,
+      }
+    }
+    return { ok: true, value: { kind: 'unix', path: text, text } }
   }
   const bracketed = /^\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]:(\d{1,5})$/.exec(text)
   const plain = /^([A-Za-z0-9_.*-]*):(\d{1,5})$/.exec(text)

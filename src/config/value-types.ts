@@ -128,7 +128,9 @@ const durationUnits: Readonly<Record<string, number>> = {
 /** A duration in milliseconds: `30` (in `plainUnit`), `500ms`, `30s`, `5m`, `2h`, `1d`. */
 export function duration(options: { plainUnit: 's' | 'ms'; min?: number }): ValueType<number> {
   const minMs = options.min ?? 0
-  const expected = `a duration: a number of ${options.plainUnit === 's' ? 'seconds' : 'milliseconds'} or a number with ms, s, m, h or d`
+  const expected =
+    `a duration: a number of ${options.plainUnit === 's' ? 'seconds' : 'milliseconds'} or a number with ms, s, m, h or d` +
+    (minMs > 0 ? `, at least ${minMs}ms` : '')
   return valueType('duration', expected, (text) => {
     const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(text)
     if (match === null) return fail(expected)
@@ -221,7 +223,8 @@ export interface EnvAssignment {
 }
 
 export function envAssignment(): ValueType<EnvAssignment> {
-  const expected = 'KEY=VALUE (or KEY alone to unset it), with a key of letters, digits and "_"'
+  const expected =
+    'KEY=VALUE (or KEY alone to unset it), with a key of letters, digits, "_", "." or "-" not starting with a digit'
   return valueType('KEY=VALUE', expected, (text) => {
     const at = text.indexOf('=')
     const key = at === -1 ? text : text.slice(0, at)

@@ -180,6 +180,12 @@ export const codes = {
     () => 'Cannot run as a config file or options must be given: none were given',
     'Run `tsgi --ini FILE`, or `tsgi --help` for the usage',
   ),
+  ERR_USAGE_NO_CONFIG_FILES: entry<{ dir: string }>(
+    'usage',
+    (p) =>
+      `Cannot check directory ${q(p.dir)} as it must hold .ini, .json, .yaml or .yml files: it holds none`,
+    'Name the config files or a directory that holds them',
+  ),
   ERR_USAGE_UNKNOWN_HELP_TOPIC: entry<{ topic: string; suggestion?: string | undefined }>(
     'usage',
     (p) =>
@@ -310,8 +316,8 @@ export const codes = {
   ),
   WARN_INI_OUTSIDE_SECTION: entry<{ key: string }>(
     'warning',
-    (p) => `Key ${q(p.key)} comes before the first section header and belongs to no section; it is ignored`,
-    'Move the line into the [uwsgi] section, or start the file with no section header at all',
+    (p) => `Key ${q(p.key)} is outside every section and is ignored`,
+    'Move the key into the [uwsgi] section (in ini: below its header), or use no sections at all',
   ),
   WARN_CONFIG_ROLE_MISMATCH: entry<{ option: string; role: string }>(
     'warning',

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { formatOfFile } from '../../config/collect-settings.js'
 import type { Diagnostic } from '../../config/diagnostic.js'
 import { loadConfig } from '../../config/resolve-config.js'
+import { makeError } from '../../errors/tsgi-error.js'
 import { exitCodeOfAll, type ExitCode } from '../exit-codes.js'
 import { diagnosticToJson, formatDiagnostic, type Style } from '../report-error.js'
 import type { VerbArgs } from './verb-args.js'
@@ -31,11 +32,17 @@ function configFilesIn(dir: string): string[] {
   return found
 }
 
-function expandTargets(args: readonly string[]): string[][] {
+/** What to check: the command line as one config, or each file (directories expanded) on its own. */
+type Target = string[] | { emptyDir: string }
+
+function expandTargets(args: readonly string[]): Target[] {
   if (args.some((arg) => arg.startsWith('-'))) return [[...args]]
-  return args.flatMap((arg) => {
+  return args.flatMap((arg): Target[] => {
     try {
-      if (statSync(arg).isDirectory()) return configFilesIn(arg).map((file) => [file])
+      if (statSync(arg).isDirectory()) {
+        const files = configFilesIn(arg)
+        return files.length === 0 ? [{ emptyDir: arg }] : files.map((file) => [file])
+      }
     } catch {
       // Not a directory (or missing): the loader reports it as a file.
     }
@@ -43,15 +50,25 @@ function expandTargets(args: readonly string[]): string[][] {
   })
 }
 
+function checkTarget(target: Target, env: NodeJS.ProcessEnv): CheckedTarget {
+  if (!Array.isArray(target)) {
+    const error = makeError('ERR_USAGE_NO_CONFIG_FILES', { dir: target.emptyDir })
+    return {
+      target: target.emptyDir,
+      role: 'none',
+      diagnostics: [{ severity: 'error', code: error.code, message: error.message, where: undefined }],
+    }
+  }
+  const result = loadConfig({ argv: target, env, useEnvOptions: false, cwd: process.cwd() })
+  return { target: target.join(' '), role: result.role, diagnostics: result.diagnostics.items }
+}
+
 export function runCheck(
   args: VerbArgs,
   io: { out: NodeJS.WriteStream; style: Style; env: NodeJS.ProcessEnv },
 ): ExitCode {
   const targets = expandTargets(args.rest)
-  const results: CheckedTarget[] = targets.map((argv) => {
-    const result = loadConfig({ argv, env: io.env, useEnvOptions: false, cwd: process.cwd() })
-    return { target: argv.join(' '), role: result.role, diagnostics: result.diagnostics.items }
-  })
+  const results = targets.map((target) => checkTarget(target, io.env))
   const kinds = results.flatMap((r) =>
     r.diagnostics.filter((d) => d.severity === 'error').map(() => 'config' as const),
   )

@@ -69,3 +69,8 @@ function optionToJson(def: OptionDef): Record<string, unknown> {
     details: spec.details ?? null,
   }
 }
+
+/** Every option, for programs (`tsgi help --format json`). */
+export function allOptionsJson(): string {
+  return `${JSON.stringify({ options: optionDefs.map(optionToJson) }, null, 2)}\n`
+}

@@ -20,8 +20,9 @@ export function runPrintConfig(
     for (const def of optionDefs) {
       const sources = result.provenance.get(def.name)
       if (def.spec.isDirective === true || (sources === undefined && !isAll)) continue
+      const isHidden = (sources ?? []).some((s) => s.isHidden)
       options[def.name] = {
-        value: config?.[def.key] ?? null,
+        value: isHidden ? '(hidden: read through @(file))' : (config?.[def.key] ?? null),
         sources: (sources ?? []).map((s) => ({ value: s.value, from: describeOrigin(s.origin) })),
       }
     }

@@ -82,7 +82,8 @@ export function lexIni(text: string): IniItem[] {
       }
       return
     }
-    const equals = lineText.indexOf('=')
+    // An '=' inside an inline comment does not count: `master ; x = 1` is the bare key `master`.
+    const equals = cutInlineComment(lineText).value.includes('=') ? lineText.indexOf('=') : -1
     const keyText = (equals === -1 ? cutInlineComment(lineText).value : lineText.slice(0, equals)).trim()
     if (!keyPattern.test(keyText)) {
       items.push({ kind: 'error', problem: 'key', text: keyText, line, column: indent + 1, lineText })

@@ -1,7 +1,7 @@
 // Directives the loader consumes while reading (uWSGI's "immediate" options, ParsingOrder.rst):
 // includes, placeholders and config logic. They are registry rows so that help, docs and did-you-mean
 // know them, but they never reach the Config object.
-import { boolean, namedValue, path, string } from '../value-types.js'
+import { boolean, namedValue, optionalString, path, string } from '../value-types.js'
 import { defineOptions, list, one } from './define-options.js'
 
 const allRoles = ['emperor', 'instance', 'worker'] as const
@@ -18,7 +18,7 @@ const include = (doc: string, details?: string) =>
 const logic = (doc: string) =>
   list({ roles: allRoles, type: string({ expected: 'a value' }), isDirective: true, doc })
 const endLogic = (doc: string) =>
-  list({ roles: allRoles, type: string({ expected: 'nothing' }), isDirective: true, doc })
+  list({ roles: allRoles, type: optionalString('nothing'), isDirective: true, doc })
 
 export const configLogicOptions = defineOptions('Config files and config logic', {
   ini: include(

@@ -9,18 +9,21 @@ import { uwsgiOptionNames } from '../uwsgi-option-names.js'
 
 const configFilePattern = /\.(ini|json|ya?ml)(:[^/]*)?$/
 
-/** How a flag takes its value when none is attached with '=': never, when the next argument fits, or always. */
+/**
+ * How a flag takes its value when none is attached with '=': booleans never (`--master`; `--master=false`),
+ * options whose empty value means something (`--chmod-socket`, `--log-date`) when the next argument fits,
+ * every other option always.
+ */
 function valueMode(def: OptionDef | undefined): 'never' | 'if-fits' | 'always' {
   if (def === undefined) return 'if-fits'
   if (def.spec.type.name === 'boolean') return 'never'
-  if (def.spec.type.emptyValue !== undefined) return def.spec.type.name === 'octal mode' ? 'if-fits' : 'never'
-  return 'always'
+  return def.spec.type.emptyValue === undefined ? 'always' : 'if-fits'
 }
 
+/** The next argument is this flag's value unless it is another flag, a config file, or not a valid value. */
 function fits(def: OptionDef | undefined, next: string | undefined): next is string {
-  if (next === undefined || next.startsWith('-')) return false
-  if (def === undefined) return !configFilePattern.test(next)
-  return def.spec.type.parse(next).ok
+  if (next === undefined || next.startsWith('-') || configFilePattern.test(next)) return false
+  return def === undefined || def.spec.type.parse(next).ok
 }
 
 export function readArgvSettings(
@@ -76,9 +79,11 @@ export function readArgvSettings(
     if (def === undefined && !(isLong && uwsgiOptionNames.has(name))) {
       diagnostics.add(
         'ERR_USAGE_UNKNOWN_FLAG',
-        { flag: arg.split('=')[0] ?? arg, suggestion: suggestFlag(name, isLong) },
+        { flag: arg.split('=')[0] ?? arg, suggestion: suggestFlag(name) },
         { argv: index },
       )
+      // The unknown flag's value, if it has one, is not a config file: skip it rather than report it too.
+      if (attached === undefined && fits(undefined, args[index + 1])) index++
       continue
     }
     if (attachedValue !== undefined) {
@@ -108,7 +113,7 @@ export function readArgvSettings(
   return settings
 }
 
-function suggestFlag(name: string, isLong: boolean): string | undefined {
+function suggestFlag(name: string): string | undefined {
   const suggestion = suggestName(name, allOptionSpellings())
-  return suggestion === undefined ? undefined : isLong ? `--${suggestion}` : `--${suggestion}`
+  return suggestion === undefined ? undefined : `--${suggestion}`
 }

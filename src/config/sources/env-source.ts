@@ -11,7 +11,6 @@ const notOptions = new Set([
   'EMPEROR_PROXY',
   'JAIL_PID',
   'ORIGINAL_PROC_NAME',
-  'PLUGINS',
 ])
 
 /** `UWSGI_CHMOD_SOCKET` → `chmod-socket`, or undefined for variables that are not option settings. */

@@ -35,18 +35,20 @@ export function readIniSettings(
   const unsectioned: SettingItem[] = []
   let current: string | undefined
   for (const item of items) {
-    if (item.kind === 'section') current = item.name
-    else if (item.kind === 'setting') {
+    if (item.kind === 'section') {
+      current = item.name
+      if (!bySection.has(current)) bySection.set(current, [])
+    } else if (item.kind === 'setting') {
       if (current === undefined) unsectioned.push(item)
       else bySection.set(current, [...(bySection.get(current) ?? []), item])
     }
   }
 
-  let selected: SettingItem[]
+  let selected: { item: SettingItem; section: string | undefined }[]
   const hasHeaders = items.some((item) => item.kind === 'section')
   if (!hasHeaders && (context.section === undefined || context.section === 'uwsgi')) {
     // DESIGN.md: a file with no section header is read as [uwsgi] (both seed pages are written so).
-    selected = unsectioned
+    selected = unsectioned.map((item) => ({ item, section: undefined }))
   } else {
     for (const item of unsectioned) {
       diagnostics.add('WARN_INI_OUTSIDE_SECTION', { key: item.key }, { file, line: item.line })
@@ -61,10 +63,10 @@ export function readIniSettings(
       )
       return []
     }
-    selected = wanted.flatMap((name) => bySection.get(name) ?? [])
+    selected = wanted.flatMap((name) => (bySection.get(name) ?? []).map((item) => ({ item, section: name })))
   }
 
-  return selected.map((item) => {
+  return selected.map(({ item, section }) => {
     const magic = substituteMagic(item.value, context.magic)
     for (const text of magic.unknown) {
       diagnostics.add(
@@ -82,6 +84,7 @@ export function readIniSettings(
         file,
         line: item.line,
         column: item.valueColumn,
+        section,
         excerpt: { lineText: item.lineText, start, end: start + Math.max(1, item.value.length) },
       },
       baseDir: context.baseDir,

@@ -91,18 +91,27 @@ export function readStructuredSettings(
     return []
   }
 
+  if (root.items.length === 0) {
+    diagnostics.add('ERR_CONFIG_EMPTY_FILE', { file }, { file, line: 1 })
+    return []
+  }
   const sections = new Map<string, Node[]>()
   for (const pair of root.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : ''
     if (isMap(pair.value)) sections.set(key, [...(sections.get(key) ?? []), pair.value])
   }
   const wanted = context.section === undefined ? defaultSections : [context.section]
-  let maps: Node[]
+  let maps: { map: Node; section: string | undefined }[]
   if (wanted.some((name) => sections.has(name))) {
-    maps = wanted.flatMap((name) => sections.get(name) ?? [])
-  } else if (context.section === undefined && sections.size === 0) {
+    maps = wanted.flatMap((name) => (sections.get(name) ?? []).map((map) => ({ map, section: name })))
+    for (const pair of root.items) {
+      if (isMap(pair.value)) continue
+      const key = isScalar(pair.key) ? String(pair.key.value) : ''
+      diagnostics.add('WARN_INI_OUTSIDE_SECTION', { key }, { file, ...positionOf(pair.key as Node) })
+    }
+  } else if ((context.section === undefined || context.section === 'uwsgi') && sections.size === 0) {
     // Like a headerless ini file: a flat mapping of options is read as [uwsgi].
-    maps = [root]
+    maps = [{ map: root, section: undefined }]
   } else {
     diagnostics.add(
       'ERR_CONFIG_SECTION_NOT_FOUND',
@@ -113,7 +122,7 @@ export function readStructuredSettings(
   }
 
   const settings: RawSetting[] = []
-  const add = (key: string, node: Node): void => {
+  const add = (key: string, node: Node, section: string | undefined): void => {
     const position = positionOf(node)
     // YAML's `master:` (no value) reads as a bare ini key: an empty value, which turns a boolean on.
     const isBareYamlKey = format === 'yaml' && isScalar(node) && node.value === null
@@ -129,7 +138,10 @@ export function readStructuredSettings(
       return
     }
     const scalar = isScalar(node) ? node.value : null
-    const raw = scalar === null ? '' : String(scalar)
+    // Numbers and booleans are taken as written, as ini text would be: YAML reads `022` as 22 and `0o660`
+    // as 432, which would silently change a umask or a socket mode.
+    const [start, end] = node.range ?? [0, 0]
+    const raw = scalar === null ? '' : typeof scalar === 'string' ? scalar : source.slice(start, end).trim()
     const magic =
       typeof scalar === 'string' ? substituteMagic(raw, context.magic) : { text: raw, unknown: [] }
     for (const unknown of magic.unknown) {
@@ -143,6 +155,7 @@ export function readStructuredSettings(
         file,
         line: position.line,
         column: position.column,
+        section,
         excerpt: excerptOf(node, position),
       },
       baseDir: context.baseDir,
@@ -150,7 +163,7 @@ export function readStructuredSettings(
       cutComment: undefined,
     })
   }
-  for (const map of maps) {
+  for (const { map, section } of maps) {
     if (!isMap(map)) continue
     for (const pair of map.items) {
       const keyNode = pair.key
@@ -164,8 +177,11 @@ export function readStructuredSettings(
         continue
       }
       const value = pair.value as Node | null
-      if (isSeq(value)) for (const item of value.items) add(keyNode.value, item as Node)
-      else add(keyNode.value, value ?? Object.assign(new Scalar(null), { range: keyNode.range ?? null }))
+      if (isSeq(value)) for (const item of value.items) add(keyNode.value, item as Node, section)
+      else {
+        const bare = Object.assign(new Scalar(null), { range: keyNode.range ?? null })
+        add(keyNode.value, value ?? bare, section)
+      }
     }
   }
   return settings
