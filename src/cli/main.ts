@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // argv → verb or role. The only module that ends the process (STYLE.md habit 7).
 import { loadConfig } from '../config/resolve-config.js'
+import { runInstance } from '../instance/instance.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { tsgiVersion } from '../observe/version.js'
 import { runCheck } from './commands/check.js'
@@ -11,12 +12,12 @@ import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
 import { formatDiagnostic, formatError, styleFor } from './report-error.js'
 
 /** The issue that brings each role; until then the role refuses to start and says so. */
-const roleIssue = { instance: 3, emperor: 4 } as const
+const roleIssue = { emperor: 4 } as const
 
 const isOnlyFormat = (args: readonly string[]): boolean =>
   args.join(' ') === '--format json' || args.join(' ') === '--format=json'
 
-function main(argv: readonly string[]): ExitCode {
+function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
   const out = process.stdout
   const err = process.stderr
   const env = process.env
@@ -75,11 +76,18 @@ function main(argv: readonly string[]): ExitCode {
       .map((d) => (d.code.startsWith('ERR_USAGE_') ? ('usage' as const) : ('config' as const)))
     return exitCodeOfAll(kinds)
   }
-  return fail(
-    makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', {
-      role: result.role,
-      issue: roleIssue[result.role === 'emperor' ? 'emperor' : 'instance'],
-    }),
+  if (result.role === 'emperor') {
+    return Promise.resolve(
+      fail(makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'emperor', issue: roleIssue.emperor })),
+    )
+  }
+  const reloadConfig = () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
+  return runInstance(result, reloadConfig).then(
+    (outcome) => (outcome === 'app-load-failed' ? ExitCode.AppLoad : ExitCode.Ok),
+    (error: unknown) => {
+      if (error instanceof TsgiError) return fail(error)
+      throw error
+    },
   )
 }
 
@@ -90,9 +98,7 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2))
-} catch (error) {
+function reportBug(error: unknown): void {
   // A bug in tsgi: one line that says so, and the stack only on request.
   const what = error instanceof Error ? error.message : String(error)
   process.stderr.write(
@@ -100,5 +106,22 @@ try {
   )
   if (process.env.TSGI__DEBUG !== undefined && error instanceof Error)
     process.stderr.write(`${error.stack ?? ''}\n`)
+}
+
+try {
+  const code = main(process.argv.slice(2))
+  if (typeof code === 'number') process.exitCode = code
+  else {
+    // A role ran until it stopped: exit now, whatever handles a library left open.
+    code.then(
+      (exitCode) => process.exit(exitCode),
+      (error: unknown) => {
+        reportBug(error)
+        process.exit(ExitCode.Internal)
+      },
+    )
+  }
+} catch (error) {
+  reportBug(error)
   process.exitCode = ExitCode.Internal
 }

@@ -278,6 +278,61 @@ export const codes = {
     (p) => `Cannot encode uwsgi vars: ${p.reason}`,
     'Keep keys non-empty, each key and value under 64 KiB, string values within Latin-1 (or pass bytes)',
   ),
+  ERR_SOCKET_IN_USE: entry<{ address: string; owner: string }>(
+    'environment',
+    (p) => `Cannot bind socket ${q(p.address)} as it must be free: ${p.owner}`,
+    'Stop the other process, or choose another address',
+  ),
+  ERR_SOCKET_BIND: entry<{ address: string; reason: string }>(
+    'environment',
+    (p) => `Cannot bind socket ${q(p.address)}: ${p.reason}`,
+    'Create the directory, fix its permissions, or choose another address',
+  ),
+  ERR_SOCKET_NOT_A_SOCKET: entry<{ path: string }>(
+    'environment',
+    (p) =>
+      `Cannot bind unix socket ${q(p.path)} as the path must be free or a stale socket: it is another kind of file`,
+    'Remove the file, or choose another socket path',
+  ),
+  ERR_SOCKET_PERMISSIONS: entry<{ path: string; action: string; reason: string }>(
+    'environment',
+    (p) => `Cannot ${p.action} unix socket ${q(p.path)}: ${p.reason}`,
+    'Run the instance as root (it drops privileges after binding), or remove chown-socket',
+  ),
+  ERR_SOCKET_SHARED_INDEX: entry<{ address: string; count: number }>(
+    'config',
+    (p) =>
+      `Cannot use ${q(p.address)} as it must name one of the ${p.count} shared-socket entries (=0 to =${p.count - 1})`,
+    'Add the shared-socket, or fix the index',
+  ),
+  ERR_PRIVILEGE_RUN_AS_ROOT: entry<Record<string, never>>(
+    'config',
+    () =>
+      'Cannot run app code as root: set "uid" (and "gid") to the user the app runs as, or "allow-root = true"',
+    'Add `uid = USER` to the config; `allow-root = true` runs the app as root on purpose (never in tyrant mode)',
+  ),
+  ERR_PRIVILEGE_DROP: entry<{ what: string; reason: string }>(
+    'environment',
+    (p) => `Cannot drop privileges (${p.what}): ${p.reason}`,
+    'Start tsgi as root to change users, or remove uid/gid from the config',
+  ),
+  ERR_RUNTIME_LOAD_FAILED: entry<{ module: string; reason: string }>(
+    'environment',
+    (p) => `Cannot load app ${q(p.module)}: ${p.reason}`,
+    'Fix the app or the module path; the traceback above says where it failed',
+  ),
+  ERR_RUNTIME_NO_APP: entry<Record<string, never>>(
+    'config',
+    () =>
+      'Cannot start workers as an app must be given: set "module" (a .js, .mjs or .cjs file) or "wsgi-file"',
+    'Add `module = app.mjs` (Node) or `module = pkg.mod:app` (Python, issue #6)',
+  ),
+  ERR_INSTANCE_NO_SOCKETS: entry<Record<string, never>>(
+    'config',
+    () =>
+      'Cannot start an instance as it must listen somewhere: no socket, uwsgi-socket or http-socket is set',
+    'Add `http-socket = 127.0.0.1:8000` or `socket = /run/tsgi/app.sock`',
+  ),
   ERR_INTERNAL_ASSERTION: entry<{ what: string }>(
     'internal',
     (p) => `This is a bug in tsgi, please report it: ${p.what}`,

@@ -1,0 +1,62 @@
+// The master ↔ worker control channel (DESIGN.md decision 5): newline-delimited JSON over Node's IPC
+// channel (`serialization: 'json'`), named message types, no fd passing, so a Python worker can speak it.
+
+/** How a listening socket is served: the uwsgi binary protocol (nginx `uwsgi_pass`) or HTTP/1.1. */
+export type ListenerProtocol = 'uwsgi' | 'http'
+
+export interface ListenerSpec {
+  /** The fd number in the worker (stdio slot 4 and up; slot 3 is the IPC channel). */
+  readonly fd: number
+  readonly protocol: ListenerProtocol
+  /** The address as configured, for logs. */
+  readonly address: string
+}
+
+/** What a worker needs to serve: sent once, right after spawn. */
+export interface WorkerStart {
+  readonly type: 'start'
+  /** 1-based, stable across respawns of the same slot (uWSGI's worker id). */
+  readonly workerId: number
+  readonly generation: number
+  readonly listeners: readonly ListenerSpec[]
+  /** The listen(2) backlog each worker passes for every listener. */
+  readonly backlog: number
+  /** How long a uwsgi client may take to send its request vars (`socket-timeout`). */
+  readonly headerTimeoutMs: number
+  readonly app: {
+    readonly module: string
+    readonly mounts: readonly { readonly mountpoint: string; readonly module: string }[]
+  }
+  readonly manageScriptName: boolean
+  readonly bufferSizeBytes: number
+  readonly isRequestLogOn: boolean
+  /** strftime-like format for log lines, or undefined for no date. */
+  readonly logDate: string | undefined
+  readonly logPrefix: string
+}
+
+/** Master → worker. */
+export type MasterMessage =
+  | WorkerStart
+  /** Stop accepting, finish in-flight requests, close idle keep-alive connections, then exit 0. */
+  | { readonly type: 'drain' }
+
+/** Worker → master. */
+export type WorkerMessage =
+  /** The app is loaded and the worker accepts on every listener. */
+  | { readonly type: 'ready' }
+  /** The app failed to load; the worker exits after sending this. */
+  | { readonly type: 'load-failed'; readonly reason: string }
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  if (typeof value !== 'object' || value === null || !('type' in value)) return false
+  return (
+    value.type === 'ready' ||
+    (value.type === 'load-failed' && 'reason' in value && typeof value.reason === 'string')
+  )
+}
+
+export function isMasterMessage(value: unknown): value is MasterMessage {
+  if (typeof value !== 'object' || value === null || !('type' in value)) return false
+  return value.type === 'start' || value.type === 'drain'
+}

@@ -1,0 +1,144 @@
+// Binds one listening socket in the master, WITHOUT listen(2): the workers call listen on the inherited fd
+// and accept on it themselves (DESIGN.md decision 3). A master that called listen would accept connections
+// in its own event loop and hold them. Once any worker has listened, the socket stays in LISTEN state for as
+// long as the master holds the fd, so connections queue in the backlog across worker restarts.
+import { lookup } from 'node:dns/promises'
+import net, { connect } from 'node:net'
+import { lstatSync, unlinkSync } from 'node:fs'
+
+import type { SocketAddress } from '../config/socket-address.js'
+import { makeError, type TsgiError } from '../errors/tsgi-error.js'
+
+/** The parts of Node's internal server handle we use: its fd and close(). */
+export interface ServerHandle {
+  readonly fd: number
+  close(): void
+}
+
+type CreateServerHandle = (address: string | null, port: number, addressType: number) => ServerHandle | number
+
+/**
+ * Node's own bind-without-listen, which its cluster module uses for shared handles. It is internal (there is
+ * no public way to bind without listening), so its presence is checked once at start with a clear error.
+ */
+function createServerHandle(): CreateServerHandle {
+  const candidate: unknown = (net as unknown as { _createServerHandle?: unknown })._createServerHandle
+  if (typeof candidate !== 'function') {
+    throw makeError('ERR_INTERNAL_ASSERTION', {
+      what: `this Node.js (${process.version}) has no net._createServerHandle`,
+    })
+  }
+  return candidate as CreateServerHandle
+}
+
+const errnoNames: Readonly<Record<string, string>> = {
+  '-98': 'EADDRINUSE',
+  '-13': 'EACCES',
+  '-2': 'ENOENT',
+  '-99': 'EADDRNOTAVAIL',
+  '-20': 'ENOTDIR',
+  '-1': 'EPERM',
+  '-22': 'EINVAL',
+  '-36': 'ENAMETOOLONG',
+}
+
+function describeErrno(errno: number): string {
+  const name = errnoNames[String(errno)] ?? `errno ${errno}`
+  switch (name) {
+    case 'EADDRINUSE':
+      return 'the address is in use'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied (ports below 1024 and root-owned directories need root)'
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'its directory does not exist'
+    case 'EADDRNOTAVAIL':
+      return 'the address is not one of this machine'
+    default:
+      return name
+  }
+}
+
+/** Whether something accepts connections on the unix socket `path` (a live server, not a stale file). */
+function isServed(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path)
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/**
+ * A unix path may hold a stale socket from a process that died without vacuum: uWSGI unlinks whatever is
+ * there; tsgi unlinks only a socket nobody answers on, and refuses a live one or another kind of file.
+ */
+async function clearUnixPath(path: string, text: string): Promise<TsgiError | undefined> {
+  let stat
+  try {
+    stat = lstatSync(path)
+  } catch {
+    return undefined
+  }
+  if (!stat.isSocket()) return makeError('ERR_SOCKET_NOT_A_SOCKET', { path })
+  if (await isServed(path))
+    return makeError('ERR_SOCKET_IN_USE', {
+      address: text,
+      owner: 'another process accepts connections on it',
+    })
+  unlinkSync(path)
+  return undefined
+}
+
+/** The IP a TCP address binds to (names resolved once, as uWSGI does); null for every interface. */
+async function resolveHost(
+  address: Extract<SocketAddress, { kind: 'tcp' }>,
+): Promise<{ address: string; family: number } | null> {
+  const host = address.host
+  if (host === '' || host === '*' || host === '0.0.0.0' || host === '::')
+    return host === '0.0.0.0' ? { address: host, family: 4 } : null
+  const family = net.isIP(host)
+  if (family !== 0) return { address: host, family }
+  try {
+    return await lookup(host)
+  } catch {
+    throw makeError('ERR_SOCKET_BIND', {
+      address: address.text,
+      reason: `host name ${JSON.stringify(host)} does not resolve`,
+    })
+  }
+}
+
+/** Binds `address`; throws a TsgiError (ERR_SOCKET_*) with the reason in words. */
+export async function bindSocket(address: SocketAddress): Promise<ServerHandle> {
+  const create = createServerHandle()
+  let result: ServerHandle | number
+  switch (address.kind) {
+    case 'unix': {
+      const problem = await clearUnixPath(address.path, address.text)
+      if (problem !== undefined) throw problem
+      result = create(address.path, -1, -1)
+      break
+    }
+    case 'abstract':
+      result = create(`\0${address.name}`, -1, -1)
+      break
+    case 'tcp': {
+      const host = await resolveHost(address)
+      result = create(host?.address ?? null, address.port, host?.family ?? 6)
+      break
+    }
+    default:
+      throw makeError('ERR_INTERNAL_ASSERTION', { what: `bindSocket() called for a ${address.kind} address` })
+  }
+  if (typeof result === 'number') {
+    const name = errnoNames[String(result)]
+    if (name === 'EADDRINUSE')
+      throw makeError('ERR_SOCKET_IN_USE', { address: address.text, owner: 'another process holds it' })
+    throw makeError('ERR_SOCKET_BIND', { address: address.text, reason: describeErrno(result) })
+  }
+  return result
+}

@@ -1,0 +1,213 @@
+// The master of one app (an instance; what a vassal is). It never runs app code: it binds the sockets,
+// drops privileges, keeps N workers serving, reloads them on SIGHUP or a touched file, and stops them on
+// SIGTERM/SIGINT (gracefully) or SIGQUIT (at once), cleaning up after itself with `vacuum`.
+import { closeSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+
+import type { Config } from '../config/options/registry.js'
+import type { LoadResult } from '../config/resolve-config.js'
+import type { WorkerStart } from '../control/messages.js'
+import { makeError } from '../errors/tsgi-error.js'
+import { Logger } from '../observe/logger.js'
+import { dropPrivileges } from '../platform/drop-privileges.js'
+import { onSignalIntents, type SignalIntent } from '../platform/signals.js'
+import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
+import { spawnWorker } from './spawn-worker.js'
+import { TouchWatcher } from './touch-watcher.js'
+import { WorkerHandle } from './worker-handle.js'
+import { WorkerPool, type SpawnFn } from './worker-pool.js'
+
+export type InstanceOutcome = 'stopped' | 'app-load-failed'
+
+/** Options the master itself uses: a change to them needs a new master, not new workers (DESIGN.md). */
+const masterOptions = [
+  'socket',
+  'uwsgiSocket',
+  'httpSocket',
+  'sharedSocket',
+  'uid',
+  'gid',
+  'chmodSocket',
+  'chownSocket',
+  'logto',
+  'pidfile',
+  'listen',
+  'umask',
+] as const
+
+function changedMasterOptions(before: Config, after: Config): string[] {
+  return masterOptions.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+}
+
+/** Which runtime serves `config`: only Node.js in this build (Python arrives with issue #6). */
+function checkRuntime(config: Config): string {
+  const module = config.module
+  const plugins = config.plugin.flat().map((name) => name.toLowerCase())
+  const isPython = plugins.some((name) => name.startsWith('python')) || config.wsgiFile !== undefined
+  if (isPython) throw makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'Python runtime', issue: 6 })
+  if (module === undefined) throw makeError('ERR_RUNTIME_NO_APP', {})
+  return module
+}
+
+function openLog(config: Config): number | undefined {
+  if (config.logto === undefined) return undefined
+  // Opened before the privilege drop, as uWSGI does, so a root-owned log directory works.
+  return openSync(config.logto, 'a', 0o640)
+}
+
+export async function runInstance(
+  initial: LoadResult,
+  reloadConfig: () => LoadResult,
+): Promise<InstanceOutcome> {
+  let config = initial.config
+  if (config === undefined)
+    throw makeError('ERR_INTERNAL_ASSERTION', { what: 'runInstance() without a config' })
+  checkRuntime(config)
+  if (config.umask !== undefined) process.umask(config.umask)
+  const logFd = openLog(config)
+  const logger = new Logger({
+    dateFormat: config.logDate,
+    ...(logFd === undefined ? {} : { write: (line: string) => void writeSync(logFd, line) }),
+  })
+  const listeners: ListenerSet = await bindListeners(config, logger)
+  const pidfile = config.pidfile
+  if (pidfile !== undefined) writeFileSync(pidfile, `${process.pid}\n`)
+  const isRoot = process.getuid?.() === 0
+  const identity = dropPrivileges(config, logger)
+  logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
+
+  const spawnFor =
+    (current: Config): SpawnFn =>
+    (workerId, generation) => {
+      const start: WorkerStart = {
+        type: 'start',
+        workerId,
+        generation,
+        listeners: listeners.listeners.map((listener, index) => ({
+          fd: 4 + index,
+          protocol: listener.protocol,
+          address: listener.address.text,
+        })),
+        backlog: listeners.backlog,
+        headerTimeoutMs: current.socketTimeout,
+        app: { module: checkRuntime(current), mounts: [] },
+        manageScriptName: current.manageScriptName,
+        bufferSizeBytes: current.bufferSize,
+        isRequestLogOn: !current.disableLogging,
+        logDate: current.logDate,
+        logPrefix: '',
+      }
+      const child = spawnWorker({
+        config: current,
+        fds: listeners.listeners.map((listener) => listener.fd),
+        output: logFd ?? 'inherit',
+        isRoot: isRoot && identity.uid === 0,
+      })
+      return new WorkerHandle(child, start)
+    }
+
+  const pool = new WorkerPool({
+    size: config.processes,
+    spawn: spawnFor(config),
+    logger,
+    mercyMs: config.workerReloadMercy,
+    respawnDelayMs: config.forkbombDelay,
+  })
+
+  /** Set by the first stop request; later ones join it. */
+  let stopping: Promise<InstanceOutcome> | undefined
+  let resolveStopped: (outcome: InstanceOutcome) => void = () => undefined
+  const stopped = new Promise<InstanceOutcome>((resolve) => {
+    resolveStopped = resolve
+  })
+  let reloading: Promise<void> | undefined
+  let isReloadQueued = false
+  const watchers: TouchWatcher[] = []
+
+  const cleanUp = (): void => {
+    for (const watcher of watchers) watcher.close()
+    removeSignals()
+    if (config?.vacuum === true) {
+      vacuumListeners(listeners, logger)
+      if (pidfile !== undefined) {
+        try {
+          unlinkSync(pidfile)
+        } catch (error) {
+          logger.log(`vacuum: cannot remove pidfile ${pidfile}: ${String(error)}`)
+        }
+      }
+    }
+    if (logFd !== undefined) closeSync(logFd)
+  }
+
+  const stop = (
+    intent: 'graceful-stop' | 'immediate-stop',
+    outcome: InstanceOutcome = 'stopped',
+  ): Promise<InstanceOutcome> => {
+    stopping ??= (async () => {
+      logger.log(
+        intent === 'graceful-stop' ? 'graceful stop: draining workers' : 'immediate stop: killing workers',
+      )
+      if (intent === 'graceful-stop') await pool.close()
+      else await pool.destroy()
+      logger.log('goodbye to tsgi')
+      cleanUp()
+      resolveStopped(outcome)
+      return outcome
+    })()
+    return stopping
+  }
+
+  const reload = (why: string): void => {
+    if (stopping !== undefined) return
+    if (reloading !== undefined) {
+      isReloadQueued = true
+      return
+    }
+    reloading = (async () => {
+      logger.log(`reload (${why}): re-reading the config`)
+      const result = reloadConfig()
+      const next = result.config
+      if (next === undefined) {
+        for (const d of result.diagnostics.items.filter((item) => item.severity === 'error'))
+          logger.log(`reload aborted: ${d.code}: ${d.message}`)
+        return
+      }
+      const changed = changedMasterOptions(config as Config, next)
+      if (changed.length > 0)
+        logger.log(`reload: ${changed.join(', ')} changed; the master applies them at its next start`)
+      try {
+        checkRuntime(next)
+      } catch (error) {
+        logger.log(`reload aborted: ${String(error)}`)
+        return
+      }
+      const outcome = await pool.reload(spawnFor(next), next.processes)
+      if (outcome.isDone) config = next
+    })().finally(() => {
+      reloading = undefined
+      if (isReloadQueued) {
+        isReloadQueued = false
+        reload('queued')
+      }
+    })
+  }
+
+  const removeSignals = onSignalIntents((intent: SignalIntent, signal) => {
+    logger.log(`received ${signal}`)
+    if (intent === 'reload') reload(signal)
+    else void stop(intent)
+  })
+  for (const files of [config.touchReload, config.touchChainReload]) {
+    if (files.length > 0) watchers.push(new TouchWatcher(files, (file) => reload(`${file} touched`)))
+  }
+
+  const started = await pool.start()
+  if (started.readyCount === 0 && config.needApp) {
+    logger.log(`*** no app loaded. GAME OVER *** (${started.failure ?? 'unknown failure'})`)
+    return stop('immediate-stop', 'app-load-failed')
+  }
+  if (started.failure !== undefined) logger.log(`some workers failed to start: ${started.failure}`)
+  else logger.log(`tsgi is ready: ${started.readyCount} worker${started.readyCount === 1 ? '' : 's'} serving`)
+  // The instance runs until a signal stops it.
+  return stopped
+}

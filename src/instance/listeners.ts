@@ -1,0 +1,155 @@
+// Every listening socket of an instance: bound by the master before it drops privileges, given their mode and
+// owner, handed to each worker as an fd, and removed by vacuum only if the path is still the socket this
+// master bound (reference §8 items 10 and 20: never delete a socket a newer process bound).
+import { chmodSync, lchownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs'
+
+import type { Config } from '../config/options/registry.js'
+import type { SocketAddress } from '../config/socket-address.js'
+import type { Ownership } from '../config/value-types.js'
+import type { ListenerProtocol } from '../control/messages.js'
+import { makeError } from '../errors/tsgi-error.js'
+import type { Logger } from '../observe/logger.js'
+import { lookupGroup, lookupUser } from '../platform/user-directory.js'
+import { bindSocket, type ServerHandle } from './bind-socket.js'
+
+export interface Listener {
+  readonly address: SocketAddress
+  readonly protocol: ListenerProtocol
+  readonly fd: number
+  /** For a unix path: the inode this master created, which vacuum checks before unlinking. */
+  readonly unixInode: { readonly path: string; readonly dev: number; readonly ino: number } | undefined
+  readonly handle: ServerHandle | undefined
+}
+
+export interface ListenerSet {
+  readonly listeners: readonly Listener[]
+  /** The backlog workers pass to listen(2): `listen`, capped at the kernel's somaxconn. */
+  readonly backlog: number
+}
+
+function somaxconn(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim())
+  } catch {
+    return undefined
+  }
+}
+
+function resolveOwnership(owner: Ownership): { uid: number; gid: number } {
+  const user = owner.user.kind === 'id' ? { uid: owner.user.id, gid: -1 } : lookupUser(owner.user.name)
+  if (user === undefined)
+    throw makeError('ERR_CONFIG_UNKNOWN_USER', { option: 'chown-socket', user: String(owner.user) })
+  let gid = -1
+  if (owner.group !== undefined) {
+    const group = owner.group.kind === 'id' ? { gid: owner.group.id } : lookupGroup(owner.group.name)
+    if (group === undefined)
+      throw makeError('ERR_CONFIG_UNKNOWN_GROUP', { option: 'chown-socket', group: String(owner.group) })
+    gid = group.gid
+  }
+  return { uid: user.uid, gid }
+}
+
+/** Applies chmod-socket and chown-socket to a unix socket this master just bound (never following a link). */
+function setPermissions(path: string, config: Config): { dev: number; ino: number } {
+  const stat = lstatSync(path)
+  if (!stat.isSocket()) throw makeError('ERR_SOCKET_NOT_A_SOCKET', { path })
+  try {
+    if (config.chmodSocket !== undefined) chmodSync(path, config.chmodSocket)
+  } catch (cause) {
+    throw makeError('ERR_SOCKET_PERMISSIONS', { path, action: 'chmod', reason: String(cause) }, { cause })
+  }
+  if (config.chownSocket !== undefined) {
+    const { uid, gid } = resolveOwnership(config.chownSocket)
+    try {
+      lchownSync(path, uid, gid)
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code
+      const reason =
+        code === 'EPERM'
+          ? 'operation not permitted (changing the owner needs root or CAP_CHOWN)'
+          : String(code)
+      throw makeError('ERR_SOCKET_PERMISSIONS', { path, action: 'chown', reason }, { cause })
+    }
+  }
+  return { dev: stat.dev, ino: stat.ino }
+}
+
+/** What each configured address speaks: `socket` follows `protocol` (uwsgi by default). */
+function wantedListeners(config: Config): { address: SocketAddress; protocol: ListenerProtocol }[] {
+  const socketProtocol: ListenerProtocol = config.protocol === 'http' ? 'http' : 'uwsgi'
+  return [
+    ...config.socket.map((address) => ({ address, protocol: socketProtocol })),
+    ...config.uwsgiSocket.map((address) => ({ address, protocol: 'uwsgi' as const })),
+    ...config.httpSocket.map((address) => ({ address, protocol: 'http' as const })),
+  ]
+}
+
+export async function bindListeners(config: Config, logger: Logger): Promise<ListenerSet> {
+  const wanted = wantedListeners(config)
+  if (wanted.length === 0) throw makeError('ERR_INSTANCE_NO_SOCKETS', {})
+  const max = somaxconn()
+  let backlog = config.listen
+  if (max !== undefined && backlog > max) {
+    logger.log(`listen backlog ${backlog} is above net.core.somaxconn (${max}): using ${max}`)
+    backlog = max
+  }
+  // shared-socket: bound first, referred to as =N by the other options.
+  const shared: ServerHandle[] = []
+  for (const address of config.sharedSocket) shared.push(await bindSocket(address))
+  const listeners: Listener[] = []
+  for (const { address, protocol } of wanted) {
+    if (address.kind === 'shared') {
+      const handle = shared[address.index]
+      if (handle === undefined)
+        throw makeError('ERR_SOCKET_SHARED_INDEX', { address: address.text, count: shared.length })
+      listeners.push({ address, protocol, fd: handle.fd, unixInode: undefined, handle })
+      continue
+    }
+    if (address.kind === 'fd') {
+      listeners.push({ address, protocol, fd: address.fd, unixInode: undefined, handle: undefined })
+      continue
+    }
+    const handle = await bindSocket(address)
+    const unixInode =
+      address.kind === 'unix' ? { path: address.path, ...setPermissions(address.path, config) } : undefined
+    listeners.push({ address, protocol, fd: handle.fd, unixInode, handle })
+    logger.log(`${protocol} socket ${listeners.length - 1} bound to ${describe(address)} fd ${handle.fd}`)
+  }
+  return { listeners, backlog }
+}
+
+function describe(address: SocketAddress): string {
+  switch (address.kind) {
+    case 'unix':
+      return `UNIX address ${address.path}`
+    case 'abstract':
+      return `abstract UNIX address @${address.name}`
+    case 'tcp':
+      return `TCP address ${address.text}`
+    default:
+      return address.text
+  }
+}
+
+/**
+ * vacuum: removes the unix sockets this master bound, unless the path now holds another inode (a newer
+ * process bound it). Works after any number of reloads, as the master that bound the socket does it.
+ */
+export function vacuumListeners(set: ListenerSet, logger: Logger): void {
+  for (const listener of set.listeners) {
+    const inode = listener.unixInode
+    if (inode === undefined) continue
+    try {
+      const stat = lstatSync(inode.path)
+      if (stat.dev !== inode.dev || stat.ino !== inode.ino) {
+        logger.log(`vacuum: ${inode.path} is not the socket this instance bound; left in place`)
+        continue
+      }
+      unlinkSync(inode.path)
+      logger.log(`vacuum: removed unix socket ${inode.path}`)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger.log(`vacuum: cannot remove ${inode.path}: ${String(error)}`)
+    }
+  }
+}

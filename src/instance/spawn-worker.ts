@@ -1,0 +1,53 @@
+// Starts one worker process: through util-linux setpriv(1), which empties its inheritable and ambient
+// capability sets (and, for a worker that stays root, its bounding set) and sets a parent-death signal, since
+// Node can do neither (DESIGN.md "Privileges"). The listening sockets go in as fds 4 and up; fd 3 is the
+// JSON IPC channel.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+import type { Config } from '../config/options/registry.js'
+
+export const workerMainPath = fileURLToPath(new URL('../worker/worker-main.js', import.meta.url))
+
+/** Variables that belong to this process's own supervisor and must never reach app code (DESIGN.md). */
+const privateVariables = [
+  'NOTIFY_SOCKET',
+  'LISTEN_FDS',
+  'LISTEN_PID',
+  'LISTEN_FDNAMES',
+  'WATCHDOG_USEC',
+  'WATCHDOG_PID',
+]
+
+/** The worker's environment: ours without the supervisor's variables, then `env` and `unenv` in order. */
+export function workerEnvironment(config: Config, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base }
+  for (const name of privateVariables) delete env[name]
+  for (const { key, value } of config.env) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
+  for (const name of config.unenv) delete env[name]
+  return env
+}
+
+export interface SpawnWorkerOptions {
+  readonly config: Config
+  readonly fds: readonly number[]
+  /** Where the worker's stdout and stderr go: an fd (logto) or 'inherit'. */
+  readonly output: number | 'inherit'
+  readonly isRoot: boolean
+}
+
+export function spawnWorker(options: SpawnWorkerOptions): ChildProcess {
+  const { config } = options
+  const node = config.nodeBin ?? process.execPath
+  const setprivArgs = ['--pdeathsig', 'KILL', '--inh-caps=-all', '--ambient-caps=-all']
+  if (options.isRoot) setprivArgs.push('--bounding-set=-all')
+  return spawn('setpriv', [...setprivArgs, '--', node, ...config.nodeArgs, workerMainPath], {
+    cwd: config.chdir ?? process.cwd(),
+    env: workerEnvironment(config, process.env),
+    stdio: ['ignore', options.output, options.output, 'ipc', ...options.fds],
+    serialization: 'json',
+  })
+}

@@ -1,0 +1,86 @@
+// One worker process as the master sees it: its start message, its readiness, its drain and its exit.
+import type { ChildProcess } from 'node:child_process'
+
+import { isWorkerMessage, type WorkerStart } from '../control/messages.js'
+
+/**
+ * 'starting': spawned, app loading; 'ready': said so, serving; 'draining': told to finish and exit;
+ * 'exited': gone (reaped).
+ */
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited'
+
+export interface WorkerExit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export class WorkerHandle {
+  readonly workerId: number
+  readonly generation: number
+  readonly pid: number | undefined
+  readonly startedAt = Date.now()
+  /** True once the worker says it serves; false when it failed to load or died first. */
+  readonly ready: Promise<boolean>
+  readonly exited: Promise<WorkerExit>
+  #state: WorkerState = 'starting'
+  #loadFailure: string | undefined
+  readonly #child: ChildProcess
+
+  constructor(child: ChildProcess, start: WorkerStart) {
+    this.#child = child
+    this.workerId = start.workerId
+    this.generation = start.generation
+    this.pid = child.pid
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.#state = 'exited'
+        resolve({ code, signal })
+      })
+    })
+    this.ready = new Promise((resolve) => {
+      child.on('message', (message: unknown) => {
+        if (!isWorkerMessage(message)) return
+        if (message.type === 'ready' && this.#state === 'starting') {
+          this.#state = 'ready'
+          resolve(true)
+        } else if (message.type === 'load-failed') {
+          this.#loadFailure = message.reason
+          resolve(false)
+        }
+      })
+      void this.exited.then(() => resolve(false))
+    })
+    // A worker that dies between spawn and the first message makes send() fail: the exit tells the story.
+    child.on('error', () => undefined)
+    child.send(start, (error) => {
+      if (error !== null && this.#state !== 'exited') child.kill('SIGKILL')
+    })
+  }
+
+  get state(): WorkerState {
+    return this.#state
+  }
+
+  get loadFailure(): string | undefined {
+    return this.#loadFailure
+  }
+
+  /** Tells the worker to finish its requests and exit; SIGKILL after `mercyMs`. Resolves on exit. */
+  async drain(mercyMs: number): Promise<WorkerExit> {
+    if (this.#state !== 'exited') {
+      this.#state = 'draining'
+      if (this.#child.connected) this.#child.send({ type: 'drain' }, () => undefined)
+      else this.#child.kill('SIGTERM')
+      const timer = setTimeout(() => this.kill(), mercyMs)
+      const exit = await this.exited
+      clearTimeout(timer)
+      return exit
+    }
+    return this.exited
+  }
+
+  /** SIGKILL, to this pid only. */
+  kill(): void {
+    if (this.#state !== 'exited') this.#child.kill('SIGKILL')
+  }
+}

@@ -1,0 +1,77 @@
+// The serving half of a worker: accept on every inherited listener, hand HTTP connections to the app's
+// http.Server as they are and uwsgi connections through the uwsgi adapter; drain on request.
+import type http from 'node:http'
+import net from 'node:net'
+
+import type { WorkerStart } from '../control/messages.js'
+import { RequestLog } from './request-log.js'
+import { serveUwsgiConnection } from './serve-uwsgi.js'
+
+export interface ServingWorker {
+  /** Stops accepting, answers in-flight requests with `Connection: close`, closes idle connections, and
+   * resolves when every connection is gone. */
+  drain(): Promise<void>
+}
+
+export async function serveWorker(
+  app: http.Server,
+  start: WorkerStart,
+  log: (line: string) => void,
+): Promise<ServingWorker> {
+  const connections = new Set<NodeJS.EventEmitter & { destroy(): void }>()
+  const inFlight = new Set<http.ServerResponse>()
+  let isDraining = false
+  const requestLog = start.isRequestLogOn ? new RequestLog(log) : undefined
+
+  // First in line, before the app's own listener: bookkeeping for drain and the request log.
+  app.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight.add(res)
+    res.once('close', () => inFlight.delete(res))
+    if (isDraining) res.setHeader('Connection', 'close')
+    requestLog?.track(req, res)
+  })
+  app.on('connection', (connection: NodeJS.EventEmitter & { destroy(): void }) => {
+    connections.add(connection)
+    connection.once('close', () => connections.delete(connection))
+  })
+
+  const servers = await Promise.all(
+    start.listeners.map(
+      (listener) =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer((socket) => {
+            if (listener.protocol === 'http') app.emit('connection', socket)
+            else
+              serveUwsgiConnection(socket, app, {
+                bufferSizeBytes: start.bufferSizeBytes,
+                headerTimeoutMs: start.headerTimeoutMs,
+                mountpoints: start.app.mounts.map((m) => m.mountpoint),
+                manageScriptName: start.manageScriptName,
+                log,
+              })
+          })
+          server.once('error', reject)
+          server.listen({ fd: listener.fd, backlog: start.backlog }, () => resolve(server))
+        }),
+    ),
+  )
+
+  let drained: Promise<void> | undefined
+  return {
+    drain() {
+      drained ??= new Promise<void>((resolve) => {
+        isDraining = true
+        // Closing our copy of a listening fd never unlinks its path: Node only unlinks paths it bound itself.
+        for (const server of servers) server.close()
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close')
+        app.closeIdleConnections()
+        const check = (): void => {
+          if (connections.size === 0) resolve()
+        }
+        for (const connection of connections) connection.once('close', () => setImmediate(check))
+        check()
+      })
+      return drained
+    },
+  }
+}

@@ -1,0 +1,73 @@
+// The entry of a worker process, spawned by the master through setpriv. It waits for its `start` message,
+// loads the app, accepts on the inherited sockets, says `ready`, and drains on `drain`.
+import {
+  isMasterMessage,
+  type MasterMessage,
+  type WorkerMessage,
+  type WorkerStart,
+} from '../control/messages.js'
+import { TsgiError } from '../errors/tsgi-error.js'
+import { Logger } from '../observe/logger.js'
+import { loadNodeApp } from '../runtimes/node/load-node-app.js'
+import { exitWhenParentDies } from './parent-watch.js'
+import { serveWorker, type ServingWorker } from './serve-worker.js'
+
+/** How long an app that exports nothing may take before it calls listen() itself. */
+const listenWaitMs = 30_000
+
+function send(message: WorkerMessage): void {
+  process.send?.(message)
+}
+
+async function start(message: WorkerStart, logger: Logger): Promise<ServingWorker | undefined> {
+  const log = (line: string): void => logger.log(`${message.logPrefix}${line}`)
+  let app
+  try {
+    app = await loadNodeApp({ module: message.app.module, log, listenWaitMs })
+  } catch (error) {
+    const reason =
+      error instanceof TsgiError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error)
+    log(reason)
+    send({ type: 'load-failed', reason })
+    process.disconnect?.()
+    process.exitCode = 4
+    return undefined
+  }
+  const serving = await serveWorker(app, message, log)
+  send({ type: 'ready' })
+  return serving
+}
+
+function main(): void {
+  if (process.send === undefined) {
+    process.stderr.write('tsgi worker: this program is started by a tsgi master, not by hand\n')
+    process.exitCode = 2
+    return
+  }
+  exitWhenParentDies()
+  let serving: Promise<ServingWorker | undefined> | undefined
+  process.on('message', (raw: unknown) => {
+    if (!isMasterMessage(raw)) return
+    const message: MasterMessage = raw
+    if (message.type === 'start' && serving === undefined) {
+      const logger = new Logger({ dateFormat: message.logDate })
+      serving = start(message, logger)
+    } else if (message.type === 'drain') {
+      void (serving ?? Promise.resolve(undefined)).then(async (worker) => {
+        await worker?.drain()
+        process.exit(0)
+      })
+    }
+  })
+  // A SIGTERM from outside drains like the master's message would. Ctrl-C and a terminal hangup reach the
+  // whole process group: the master decides what they mean and tells its workers.
+  process.on('SIGTERM', () => process.emit('message', { type: 'drain' }, undefined))
+  process.on('SIGINT', () => undefined)
+  process.on('SIGHUP', () => undefined)
+}
+
+main()
