@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 import type { Config } from '../config/options/registry.js'
 
-export const workerMainPath = fileURLToPath(new URL('../worker/worker-main.js', import.meta.url))
+export const workerMainPath = fileURLToPath(new URL('../cli/worker-main.js', import.meta.url))
 
 /** Variables that belong to this process's own supervisor and must never reach app code (DESIGN.md). */
 const privateVariables = [
@@ -21,14 +21,13 @@ const privateVariables = [
 
 /** The worker's environment: ours without the supervisor's variables, then `env` and `unenv` in order. */
 export function workerEnvironment(config: Config, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base }
-  for (const name of privateVariables) delete env[name]
+  const env = new Map(Object.entries(base).filter(([name]) => !privateVariables.includes(name)))
   for (const { key, value } of config.env) {
-    if (value === undefined) delete env[key]
-    else env[key] = value
+    if (value === undefined) env.delete(key)
+    else env.set(key, value)
   }
-  for (const name of config.unenv) delete env[name]
-  return env
+  for (const name of config.unenv) env.delete(name)
+  return Object.fromEntries(env)
 }
 
 export interface SpawnWorkerOptions {

@@ -24,23 +24,25 @@ export function captureListen(log: (line: string) => void): ListenCapture {
   const whenCaptured = new Promise<http.Server>((resolve) => {
     resolveCaptured = resolve
   })
+  const capture = (server: http.Server): void => {
+    captured = server
+    resolveCaptured(server)
+  }
   const replacement: Listen = function (this: net.Server, ...args: unknown[]) {
     if (!(this instanceof http.Server) || captured !== undefined) {
       if (this instanceof http.Server) log('app called listen() on a second http server: it binds for real')
       return original.apply(this, args)
     }
-    captured = this
+    capture(this)
     const callback = args.find((arg): arg is () => void => typeof arg === 'function')
     const port = args.find((arg): arg is number => typeof arg === 'number') ?? 0
     // Apps often log `server.address().port` in the callback: answer with the port they asked for.
     this.address = () => ({ address: '127.0.0.1', family: 'IPv4', port })
     Object.defineProperty(this, 'listening', { value: true, configurable: true })
-    const server = this
     process.nextTick(() => {
-      if (callback !== undefined) server.once('listening', callback)
-      server.emit('listening')
+      if (callback !== undefined) this.once('listening', callback)
+      this.emit('listening')
     })
-    resolveCaptured(this)
     return this
   }
   net.Server.prototype.listen = replacement as unknown as typeof net.Server.prototype.listen

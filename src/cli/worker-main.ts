@@ -1,4 +1,4 @@
-// The entry of a worker process, spawned by the master through setpriv. It waits for its `start` message,
+// The entry of a worker process (the worker's CLI), spawned by the master through setpriv. It waits for its `start` message,
 // loads the app, accepts on the inherited sockets, says `ready`, and drains on `drain`.
 import {
   isMasterMessage,
@@ -9,8 +9,8 @@ import {
 import { TsgiError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { loadNodeApp } from '../runtimes/node/load-node-app.js'
-import { exitWhenParentDies } from './parent-watch.js'
-import { serveWorker, type ServingWorker } from './serve-worker.js'
+import { onParentGone } from '../worker/parent-watch.js'
+import { serveWorker, type ServingWorker } from '../worker/serve-worker.js'
 
 /** How long an app that exports nothing may take before it calls listen() itself. */
 const listenWaitMs = 30_000
@@ -48,7 +48,7 @@ function main(): void {
     process.exitCode = 2
     return
   }
-  exitWhenParentDies()
+  onParentGone(() => process.exit(0))
   let serving: Promise<ServingWorker | undefined> | undefined
   process.on('message', (raw: unknown) => {
     if (!isMasterMessage(raw)) return
