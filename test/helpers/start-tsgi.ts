@@ -58,7 +58,11 @@ export interface StartOptions {
   readonly readyPattern?: RegExp | null
 }
 
-export async function startTsgi(t: TestContext, args: readonly string[], options: StartOptions): Promise<RunningTsgi> {
+export async function startTsgi(
+  t: TestContext,
+  args: readonly string[],
+  options: StartOptions,
+): Promise<RunningTsgi> {
   const marker = randomUUID()
   let output = ''
   const child = spawn(process.execPath, [tsgiMain(), ...args], {
@@ -90,7 +94,8 @@ export async function startTsgi(t: TestContext, args: readonly string[], options
       waitFor(
         `tsgi output matching ${String(pattern)}; output so far:\n${output}`,
         () => {
-          if (child.exitCode !== null) throw new Error(`tsgi exited (${child.exitCode}) before printing ${String(pattern)}:\n${output}`)
+          if (child.exitCode !== null)
+            throw new Error(`tsgi exited (${child.exitCode}) before printing ${String(pattern)}:\n${output}`)
           return pattern.exec(output.slice(from)) ?? undefined
         },
         { timeoutMs },

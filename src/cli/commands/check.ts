@@ -17,6 +17,10 @@ interface CheckedTarget {
   readonly diagnostics: readonly Diagnostic[]
 }
 
+/** JSON files an app directory holds that are never tsgi configs. */
+const notConfigs = new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'jsconfig.json', 'composer.json'])
+const isConfigName = (name: string): boolean => ['ini', 'json', 'yaml'].includes(formatOfFile(name) ?? '')
+
 /** The config files of a directory, recursively, in a stable order. */
 function configFilesIn(dir: string): string[] {
   const found: string[] = []
@@ -26,8 +30,7 @@ function configFilesIn(dir: string): string[] {
     const full = path.join(dir, entry.name)
     if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
       found.push(...configFilesIn(full))
-    else if (entry.isFile() && ['ini', 'json', 'yaml'].includes(formatOfFile(entry.name) ?? ''))
-      found.push(full)
+    else if (entry.isFile() && !notConfigs.has(entry.name) && isConfigName(entry.name)) found.push(full)
   }
   return found
 }
