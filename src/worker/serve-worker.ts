@@ -18,9 +18,14 @@ export async function serveWorker(
   start: WorkerStart,
   log: (line: string) => void,
 ): Promise<ServingWorker> {
-  const connections = new Set<NodeJS.EventEmitter & { destroy(): void }>()
+  /** Every accepted client socket until it closes: a drain ends when this is empty. */
+  const sockets = new Set<net.Socket>()
   const inFlight = new Set<http.ServerResponse>()
   let isDraining = false
+  let onDrained: (() => void) | undefined
+  const checkDrained = (): void => {
+    if (isDraining && sockets.size === 0) onDrained?.()
+  }
   const requestLog = start.isRequestLogOn ? new RequestLog(log) : undefined
 
   // First in line, before the app's own listener: bookkeeping for drain and the request log.
@@ -30,16 +35,17 @@ export async function serveWorker(
     if (isDraining) res.setHeader('Connection', 'close')
     requestLog?.track(req, res)
   })
-  app.on('connection', (connection: NodeJS.EventEmitter & { destroy(): void }) => {
-    connections.add(connection)
-    connection.once('close', () => connections.delete(connection))
-  })
 
   const servers = await Promise.all(
     start.listeners.map(
       (listener) =>
         new Promise<net.Server>((resolve, reject) => {
           const server = net.createServer((socket) => {
+            sockets.add(socket)
+            socket.once('close', () => {
+              sockets.delete(socket)
+              checkDrained()
+            })
             if (listener.protocol === 'http') app.emit('connection', socket)
             else
               serveUwsgiConnection(socket, app, {
@@ -61,15 +67,12 @@ export async function serveWorker(
     drain() {
       drained ??= new Promise<void>((resolve) => {
         isDraining = true
+        onDrained = resolve
         // Closing our copy of a listening fd never unlinks its path: Node only unlinks paths it bound itself.
         for (const server of servers) server.close()
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close')
         app.closeIdleConnections()
-        const check = (): void => {
-          if (connections.size === 0) resolve()
-        }
-        for (const connection of connections) connection.once('close', () => setImmediate(check))
-        check()
+        checkDrained()
       })
       return drained
     },

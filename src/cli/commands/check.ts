@@ -18,7 +18,13 @@ interface CheckedTarget {
 }
 
 /** JSON files an app directory holds that are never tsgi configs. */
-const notConfigs = new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'jsconfig.json', 'composer.json'])
+const notConfigs = new Set([
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'jsconfig.json',
+  'composer.json',
+])
 const isConfigName = (name: string): boolean => ['ini', 'json', 'yaml'].includes(formatOfFile(name) ?? '')
 
 /** The config files of a directory, recursively, in a stable order. */
