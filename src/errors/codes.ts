@@ -333,6 +333,11 @@ export const codes = {
       'Cannot start an instance as it must listen somewhere: no socket, uwsgi-socket or http-socket is set',
     'Add `http-socket = 127.0.0.1:8000` or `socket = /run/tsgi/app.sock`',
   ),
+  ERR_CONFIG_NOT_AVAILABLE: entry<{ what: string }>(
+    'config',
+    (p) => `Cannot use ${p.what}: this build of tsgi does not implement it yet`,
+    'Use what `tsgi help OPTION` lists as implemented, or wait for the issue named there',
+  ),
   ERR_INTERNAL_ASSERTION: entry<{ what: string }>(
     'internal',
     (p) => `This is a bug in tsgi, please report it: ${p.what}`,

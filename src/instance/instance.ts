@@ -41,11 +41,19 @@ function changedMasterOptions(before: Config, after: Config): string[] {
 /** Which runtime serves `config`: only Node.js in this build (Python arrives with issue #6). */
 function checkRuntime(config: Config): string {
   const module = config.module
-  const plugins = config.plugin.flat().map((name) => name.toLowerCase())
+  // uWSGI's `0:cgi` form: the modifier prefix means nothing to tsgi.
+  const plugins = config.plugin.flat().map((name) => name.toLowerCase().replace(/^\d+:/, ''))
   const isPython = plugins.some((name) => name.startsWith('python')) || config.wsgiFile !== undefined
   if (isPython) throw makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'Python runtime', issue: 6 })
+  if (plugins.includes('cgi'))
+    throw makeError('ERR_CONFIG_NOT_AVAILABLE', { what: 'plugin = cgi (the CGI runtime)' })
   if (module === undefined) throw makeError('ERR_RUNTIME_NO_APP', {})
   return module
+}
+
+/** Plugin names that choose nothing in this build: said once at start, as uWSGI logs an unloadable plugin. */
+function unusedPlugins(config: Config): string[] {
+  return config.plugin.flat().filter((name) => !/^(\d+:)?(node|nodejs|python[\d.]*|cgi)$/i.test(name))
 }
 
 function openLog(config: Config): number | undefined {
@@ -74,6 +82,11 @@ export async function runInstance(
   const isRoot = process.getuid?.() === 0
   const identity = dropPrivileges(config, logger)
   logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
+  for (const name of unusedPlugins(config))
+    logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)
+  if (initial.provenance.has('master') && !config.master) {
+    logger.log('master = false (standalone mode) is not implemented yet: running with a master')
+  }
 
   const spawnFor =
     (current: Config): SpawnFn =>

@@ -76,6 +76,9 @@ function setPermissions(path: string, config: Config): { dev: number; ino: numbe
 
 /** What each configured address speaks: `socket` follows `protocol` (uwsgi by default). */
 function wantedListeners(config: Config): { address: SocketAddress; protocol: ListenerProtocol }[] {
+  if (config.protocol === 'fastcgi' && config.socket.length > 0) {
+    throw makeError('ERR_CONFIG_NOT_AVAILABLE', { what: 'protocol = fastcgi (the FastCGI protocol)' })
+  }
   const socketProtocol: ListenerProtocol = config.protocol === 'http' ? 'http' : 'uwsgi'
   return [
     ...config.socket.map((address) => ({ address, protocol: socketProtocol })),

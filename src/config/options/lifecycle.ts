@@ -19,7 +19,6 @@ export const lifecycleOptions = defineOptions('Lifecycle: reloads, limits, recyc
       "is below the emperor's vassal stop mercy (`emperor-curse-tolerance`, 75 s), which is below the " +
       "shipped systemd unit's TimeoutStopSec, so every layer gets to stop gracefully before the one above " +
       'it loses patience. Keep that order when raising it.',
-    plannedIn: 3,
   }),
   'reload-mercy': optional({
     roles: ['emperor', 'instance'],
@@ -40,7 +39,6 @@ export const lifecycleOptions = defineOptions('Lifecycle: reloads, limits, recyc
     details:
       'Repeatable. The reload is the rolling, readiness-gated one: a new worker must be ready before an ' +
       'old one is retired, and the listening sockets never close.',
-    plannedIn: 3,
   }),
   'touch-chain-reload': list({
     roles: instance,
@@ -48,7 +46,6 @@ export const lifecycleOptions = defineOptions('Lifecycle: reloads, limits, recyc
     implies: ['master'],
     doc: 'Replace the workers one at a time when this file changes',
     details: 'In tsgi every reload is already a chain reload, so this behaves as `touch-reload`.',
-    plannedIn: 3,
   }),
   'touch-workers-reload': list({
     roles: instance,
@@ -176,7 +173,6 @@ export const lifecycleOptions = defineOptions('Lifecycle: reloads, limits, recyc
     default: 2000,
     implies: ['master'],
     doc: 'Pause this long before respawning workers that keep dying right after they start',
-    plannedIn: 'later',
   }),
   heartbeat: one({
     roles: instance,
@@ -195,14 +191,12 @@ export const lifecycleOptions = defineOptions('Lifecycle: reloads, limits, recyc
       'tsgi keeps doing it after any number of reloads (uWSGI forgets after the first) and never removes a ' +
       'socket path that a newer process has bound again. In tyrant mode the files are removed with the ' +
       "vassal owner's credentials.",
-    plannedIn: 3,
   }),
   pidfile: optional({
     roles: instance,
     type: path(),
     doc: "Write the master's pid to this file",
     details: 'Written atomically (a temporary file renamed into place). The emperor has `emperor-pidfile`.',
-    plannedIn: 3,
   }),
   pidfile2: optional({
     roles: instance,

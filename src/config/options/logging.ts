@@ -22,7 +22,6 @@ export const loggingOptions = defineOptions('Logging', {
       "where it is opened with the vassal owner's credentials. Without it, lines go to stderr: under " +
       'systemd that is the journal, and tsgi then writes syslog priorities instead of timestamps. Every ' +
       "line a vassal writes starts with the vassal's name.",
-    plannedIn: 3,
   }),
   logto2: optional({
     roles: emperorAndInstance,
@@ -58,7 +57,6 @@ export const loggingOptions = defineOptions('Logging', {
     details:
       'In ini files a `%` must be written `%%`, because `%x` is a magic variable there: ' +
       '`log-date = %%Y-%%m-%%d %%H:%%M:%%S`. Under journald, which stamps lines itself, it is not applied.',
-    plannedIn: 3,
   }),
   'log-format': optional({
     aliases: ['logformat'],
@@ -77,7 +75,6 @@ export const loggingOptions = defineOptions('Logging', {
     type: boolean(),
     default: false,
     doc: 'Write no request log lines (errors and events are still logged)',
-    plannedIn: 3,
   }),
   'log-4xx': one({
     roles: requestLog,

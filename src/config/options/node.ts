@@ -13,7 +13,6 @@ export const nodeOptions = defineOptions('Node.js runtime', {
     details:
       "tsgi's own option. A path, or a command name looked up on the PATH of the dropped user. Lets one " +
       'vassal run on another Node.js version than the emperor; it must be Node 20 or later.',
-    plannedIn: 3,
   }),
   'node-args': list({
     roles: instance,
@@ -22,6 +21,5 @@ export const nodeOptions = defineOptions('Node.js runtime', {
     details:
       "tsgi's own option. One argument per occurrence, passed as written (no shell splitting); repeat the " +
       'option for several.',
-    plannedIn: 3,
   }),
 })

@@ -63,7 +63,6 @@ export const privilegeOptions = defineOptions('Privileges, isolation and environ
       '`gid` and `initgroups`. In an emperor it is the user the emperor runs as. In tyrant mode the ' +
       "vassal file's owner decides and a different `uid` in the file has no effect. App code never runs as " +
       'root unless `allow-root` says so.',
-    plannedIn: 3,
   }),
   gid: optional({
     roles: emperorAndInstance,
@@ -72,20 +71,17 @@ export const privilegeOptions = defineOptions('Privileges, isolation and environ
     details:
       "Without `gid`, tsgi uses the primary group of `uid`'s user (uWSGI keeps root's group, a trap). " +
       'Supplementary groups come from initgroups unless `no-initgroups` is set.',
-    plannedIn: 3,
   }),
   'add-gid': list({
     roles: emperorAndInstance,
     type: principal('group'),
     doc: 'Add this supplementary group when dropping privileges',
-    plannedIn: 'later',
   }),
   'no-initgroups': one({
     roles: emperorAndInstance,
     type: boolean(),
     default: false,
     doc: "Do not give the process the supplementary groups of `uid`'s user",
-    plannedIn: 3,
   }),
   'allow-root': one({
     roles: ['instance'],
@@ -98,7 +94,6 @@ export const privilegeOptions = defineOptions('Privileges, isolation and environ
       'emperor refuses such a vassal unless its file sets this option. The emperor honours it only outside ' +
       "tyrant mode, where the file's author may choose any `uid` anyway; in tyrant mode a vassal never " +
       'runs as root. An emperor never runs app code, so the option means nothing in emperor.ini.',
-    plannedIn: 3,
   }),
   cap: optional({
     roles: ['emperor'],
@@ -145,13 +140,11 @@ export const privilegeOptions = defineOptions('Privileges, isolation and environ
       'Applied in order before the app loads; the value is literal (quotes stay). Repeat the option for ' +
       'several variables. An empty `env =` is ignored with a warning. In an emperor, the variable is set ' +
       'for the emperor and so inherited by its vassals.',
-    plannedIn: 3,
   }),
   unenv: list({
     roles: emperorAndInstance,
     type: string({ expected: 'an environment variable name' }),
     doc: 'Remove an environment variable before the app loads',
-    plannedIn: 'later',
   }),
   envdir: list({
     roles: emperorAndInstance,
@@ -166,7 +159,6 @@ export const privilegeOptions = defineOptions('Privileges, isolation and environ
     details:
       'A relative value is taken from the current directory; for a vassal that is the directory of its ' +
       'file. Unlike what some guides say, it does not confine the app (that is `chroot`).',
-    plannedIn: 3,
   }),
   chdir2: optional({
     roles: ['worker'],

@@ -13,10 +13,10 @@ export const processOptions = defineOptions('Processes and workers', {
     default: false,
     doc: 'Run a master process that supervises the workers, reloads them and cleans up',
     details:
-      'Vassals always run a master, whatever this says (uWSGI forces it too). Outside the emperor, ' +
-      '`master = false` with one process runs the app in that single process, and a reload there is a ' +
-      'restart.',
-    plannedIn: 3,
+      'tsgi always runs a master, whatever this says: an instance started without one runs with one too ' +
+      '(uWSGI forces it in vassals). The standalone form, `master = false` with one process running the ' +
+      'app in that single process, is not implemented yet: tsgi logs that and runs a master. ' +
+      '`master = false` with several processes is a config error.',
   }),
   processes: one({
     aliases: ['workers'],
@@ -26,7 +26,6 @@ export const processOptions = defineOptions('Processes and workers', {
     default: 1,
     doc: 'Number of worker processes to spawn',
     details: 'Every worker accepts on every listening socket of the instance.',
-    plannedIn: 3,
   }),
   threads: one({
     roles: ['instance', 'worker'],
@@ -34,10 +33,11 @@ export const processOptions = defineOptions('Processes and workers', {
     default: 1,
     doc: 'Number of request threads in each worker',
     details:
-      'In the Python runtime, the size of the thread pool that serves requests in each worker. A Node ' +
-      "worker runs the app's JavaScript on one thread; what `threads` means there is documented with the " +
-      'Node runtime.',
-    plannedIn: 3,
+      'In the Python runtime, the size of the thread pool that serves requests in each worker (issue #6). ' +
+      "A Node.js worker has no use for it and ignores it: the app's JavaScript runs on one thread whose event " +
+      'loop serves many requests at once, so a Node worker never waits for one request to start the next. ' +
+      'For more CPU, raise `processes`; for CPU-heavy work inside a request, the app uses worker_threads.',
+    plannedIn: 6,
   }),
   'need-app': one({
     roles: ['instance', 'worker'],
@@ -47,7 +47,6 @@ export const processOptions = defineOptions('Processes and workers', {
     details:
       'Off by default, as in uWSGI 2.0 (its 2.1 development branch turns it on). Under the emperor, exit ' +
       'code 4 means the vassal is respawned with a growing throttle.',
-    plannedIn: 3,
   }),
   cheaper: one({
     roles: instance,

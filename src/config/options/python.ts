@@ -20,7 +20,6 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
       "are accepted with a warning, since their features are built in or absent. uWSGI's `0:cgi` modifier " +
       'prefix is accepted and ignored. Without it the runtime is inferred from `module` (a `.js`, `.mjs` ' +
       'or `.cjs` file means Node).',
-    plannedIn: 3,
   }),
   'need-plugin': list({
     aliases: ['need-plugins'],
@@ -40,7 +39,6 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
       '`pkg.mod:Factory()` calls it without arguments and serves the result. ' +
       '`django.core.handlers.wsgi:WSGIHandler()` works as old guides write it: tsgi sets up the Django app ' +
       'registry first, as `get_wsgi_application()` does. Node: a file path, with an optional `:export`.',
-    plannedIn: 3,
   }),
   'wsgi-file': optional({
     aliases: ['file'],

@@ -35,21 +35,18 @@ export const socketOptions = defineOptions('Sockets and protocols', {
       'The master binds every socket before dropping privileges and passes it to every worker, which ' +
       'accepts on it itself. A path containing `:` is a unix path when it starts with `/` or `.` (uWSGI ' +
       'would take it for TCP). Repeat the option for several sockets.',
-    plannedIn: 3,
   }),
   'uwsgi-socket': list({
     roles: instance,
     type: socketAddress(),
     doc: 'Bind a listening socket that speaks the uwsgi protocol (nginx `uwsgi_pass`)',
     details: 'Unlike `socket`, the `protocol` option does not change this one.',
-    plannedIn: 3,
   }),
   'http-socket': list({
     roles: instance,
     type: socketAddress(),
     doc: 'Bind a listening socket on which the workers speak HTTP/1.1 with keep-alive',
     details: 'No router process sits in between: each worker parses HTTP itself.',
-    plannedIn: 3,
   }),
   'fastcgi-socket': list({
     roles: instance,
@@ -74,7 +71,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
       'The N-th `shared-socket` (from 0) is referred to as `=0`, `=1` … in `socket`, `http-socket` and ' +
       'the others. tsgi binds every socket before dropping privileges anyway, so this matters only for ' +
       'configs written for uWSGI.',
-    plannedIn: 3,
   }),
   protocol: one({
     aliases: ['socket-protocol'],
@@ -85,7 +81,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
     details:
       'One of `uwsgi`, `http` or `fastcgi`. uWSGI knows more (`scgi`, `puwsgi`, `raw` …); tsgi does not ' +
       'implement them and rejects them.',
-    plannedIn: 3,
   }),
   'chmod-socket': optional({
     aliases: ['chmod'],
@@ -97,7 +92,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
       'Octal, 3 or 4 digits: `660`, `0660` (uWSGI accepts exactly 3 digits and rejects `0660`). A bare ' +
       "`chmod-socket`, or uWSGI's `chmod-socket = 1`, means 666. Without it the mode follows the umask. " +
       'Applied to every unix socket the instance binds, on every start and reload.',
-    plannedIn: 3,
   }),
   'chown-socket': optional({
     roles: instance,
@@ -108,7 +102,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
       'fails with EPERM and the vassal never starts; tsgi performs this one chown with privilege, by ' +
       'lchown on the socket the vassal itself just bound, never following a symlink (DESIGN.md, ' +
       '"Privileges"). Under an unprivileged emperor it needs `cap = setgid,setuid,chown`.',
-    plannedIn: 3,
   }),
   umask: optional({
     roles: ['emperor', 'instance'],
@@ -116,7 +109,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
     doc: 'Set the process umask (octal, such as 022) before any file or socket is created',
     details:
       'Without it the umask is inherited. It applies to unix sockets that `chmod-socket` does not set.',
-    plannedIn: 3,
   }),
   listen: one({
     short: 'l',
@@ -128,7 +120,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
       "tsgi's default is 1024, not uWSGI's 100, which overflows while workers are replaced on a reload. A " +
       "value above the kernel's `net.core.somaxconn` is capped to it with a warning (uWSGI refuses to " +
       'start).',
-    plannedIn: 3,
   }),
   'abstract-socket': one({
     short: 'a',
@@ -147,7 +138,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
     details:
       'A number of seconds, or a duration such as `500ms` or `1m`. uWSGI also uses it as the ' +
       'TCP_DEFER_ACCEPT delay; Node cannot set that option, so tsgi does not.',
-    plannedIn: 3,
   }),
   'buffer-size': one({
     short: 'b',
@@ -159,7 +149,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
       "tsgi's default is 65535, the uwsgi protocol's 16-bit maximum; uWSGI's 4096 turns requests with big " +
       'cookies into 502 errors at nginx. A larger request is refused with a log line and nothing else is ' +
       'affected. uWSGI silently clamps values above 65535; tsgi rejects them.',
-    plannedIn: 3,
   }),
   'post-buffering': one({
     roles: worker,

@@ -147,10 +147,10 @@ test('text read through @(file) is never echoed in errors or print-config', (t) 
 
 test('tsgi refuses to start a role this build does not have yet, after validating its config', (t) => {
   const dir = makeTempDir(t)
-  const file = dir.write('app.ini', 'processes = 2\n')
+  const file = dir.write('emperor.ini', `emperor = ${dir.path}/vassals\n`)
   const result = runCli(['--ini', file])
   assert.equal(result.status, 2)
-  assert.match(result.stderr, /ERR_USAGE_ROLE_NOT_AVAILABLE: Cannot run the instance role .*issue #3/)
+  assert.match(result.stderr, /ERR_USAGE_ROLE_NOT_AVAILABLE: Cannot run the emperor role .*issue #4/)
 })
 
 test('tsgi colours its output on a terminal only, and never with NO_COLOR', (t) => {
