@@ -36,6 +36,13 @@ export class WorkerHandle {
         this.#state = 'exited'
         resolve({ code, signal })
       })
+      // A spawn that fails (setpriv or node missing) emits 'error' and never 'exit'.
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        if (child.pid !== undefined) return
+        this.#state = 'exited'
+        this.#loadFailure = `cannot start the worker process: ${error.code ?? error.message} (is util-linux setpriv installed?)`
+        resolve({ code: null, signal: null })
+      })
     })
     this.ready = new Promise((resolve) => {
       child.on('message', (message: unknown) => {
