@@ -44,7 +44,7 @@ function isAlive(pid: number): boolean {
 
 /** Live processes whose environment carries `marker`. */
 export function markedProcesses(marker: string): number[] {
-  const needle = `TSGI_TEST_MARKER=${marker}\0`
+  const needle = `TSGI__TEST_MARKER=${marker}\0`
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
@@ -67,7 +67,7 @@ export async function startTsgi(
   let output = ''
   const child = spawn(process.execPath, [tsgiMain(), ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, TSGI_TEST_MARKER: marker },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, TSGI__TEST_MARKER: marker },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   // Registered before anything can fail: kill every process of this instance, master first.
