@@ -333,6 +333,11 @@ export const codes = {
       'Cannot start an instance as it must listen somewhere: no socket, uwsgi-socket or http-socket is set',
     'Add `http-socket = 127.0.0.1:8000` or `socket = /run/tsgi/app.sock`',
   ),
+  ERR_INSTANCE_FILE: entry<{ option: string; file: string; reason: string }>(
+    'environment',
+    (p) => `Cannot open ${q(p.file)} for ${q(p.option)}: ${p.reason}`,
+    'Create the directory, or give the user tsgi starts as permission to write there',
+  ),
   ERR_CONFIG_NOT_AVAILABLE: entry<{ what: string }>(
     'config',
     (p) => `Cannot use ${p.what}: this build of tsgi does not implement it yet`,

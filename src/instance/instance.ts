@@ -56,10 +56,27 @@ function unusedPlugins(config: Config): string[] {
   return config.plugin.flat().filter((name) => !/^(\d+:)?(node|nodejs|python[\d.]*|cgi)$/i.test(name))
 }
 
+/** Runs a file operation of the master, turning its failure into one clear ERR_INSTANCE_FILE line. */
+function fileStep<T>(option: string, file: string, step: () => T): T {
+  try {
+    return step()
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    const reason =
+      code === 'ENOENT'
+        ? 'its directory does not exist'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : String(code ?? cause)
+    throw makeError('ERR_INSTANCE_FILE', { option, file, reason }, { cause })
+  }
+}
+
 function openLog(config: Config): number | undefined {
-  if (config.logto === undefined) return undefined
+  const logto = config.logto
+  if (logto === undefined) return undefined
   // Opened before the privilege drop, as uWSGI does, so a root-owned log directory works.
-  return openSync(config.logto, 'a', 0o640)
+  return fileStep('logto', logto, () => openSync(logto, 'a', 0o640))
 }
 
 export async function runInstance(
@@ -78,9 +95,16 @@ export async function runInstance(
   })
   const listeners: ListenerSet = await bindListeners(config, logger)
   const pidfile = config.pidfile
-  if (pidfile !== undefined) writeFileSync(pidfile, `${process.pid}\n`)
   const isRoot = process.getuid?.() === 0
-  const identity = dropPrivileges(config, logger)
+  let identity
+  try {
+    if (pidfile !== undefined) fileStep('pidfile', pidfile, () => writeFileSync(pidfile, `${process.pid}\n`))
+    identity = dropPrivileges(config, logger)
+  } catch (error) {
+    // A start that fails after binding leaves no socket behind (it would only be stale).
+    vacuumListeners(listeners, logger)
+    throw error
+  }
   logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
   for (const name of unusedPlugins(config))
     logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)

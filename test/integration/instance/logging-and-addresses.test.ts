@@ -39,7 +39,10 @@ test('instance writes dated master lines and request lines to its logto file', a
     () => /^.*GET \/logged\?x=1 => generated .*$/m.exec(readLog(logFile))?.[0],
   )
   // log-date dates every line, request lines included, as in uWSGI.
-  assert.match(line, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - \[pid: \d+\|app: 0\|req: 1\/1\] .* \(HTTP\/1\.1 200\)$/)
+  assert.match(
+    line,
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - \[pid: \d+\|app: 0\|req: 1\/1\] .* \(HTTP\/1\.1 200\)$/,
+  )
   assert.match(readLog(logFile), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - tsgi is ready/m)
   assert.equal(tsgi.output(), '', 'nothing goes to stderr once logto is open')
 })
@@ -103,3 +106,27 @@ function freePort(host: string): Promise<number | undefined> {
     })
   })
 }
+
+test('instance refuses a logto in a missing directory with one line and exit 3', async (t) => {
+  const dir = appDir(t, 'hello.mjs')
+  const sock = path.join(dir.path, 'http.sock')
+  const tsgi = await startTsgi(
+    t,
+    [
+      '--http-socket',
+      sock,
+      '--module',
+      'hello.mjs',
+      '--logto',
+      path.join(dir.path, 'missing', 'app.log'),
+      ...identityArgs(),
+    ],
+    { cwd: dir.path, readyPattern: null },
+  )
+  assert.equal((await tsgi.exited()).code, 3)
+  assert.match(
+    tsgi.output(),
+    /error ERR_INSTANCE_FILE: Cannot open ".*missing\/app\.log" for "logto": its directory does not exist/,
+  )
+  assert.doesNotMatch(tsgi.output(), /\n\s+at /)
+})
