@@ -27,7 +27,30 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['src/cli/**', 'scripts/**', 'test/**'], rules: { 'no-restricted-properties': 'off' } },
+  {
+    files: ['src/cli/**', 'scripts/**', 'test/**', 'bench/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // bench/ and test fixtures are plain Node.js scripts.
+    files: ['bench/**/*.mjs', 'bench/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'Buffer',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'URL',
+          'performance',
+          'AbortController',
+          'fetch',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   layer(['src/**'], ['**/cli/*', '**/cli/**'], 'Nothing imports cli/ (STYLE.md section 1).'),
   layer(
     ['src/protocols/**', 'src/config/value-types.ts'],

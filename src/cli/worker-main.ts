@@ -32,9 +32,8 @@ async function start(message: WorkerStart, logger: Logger): Promise<ServingWorke
           ? (error.stack ?? error.message)
           : String(error)
     log(reason)
-    send({ type: 'load-failed', reason })
-    process.disconnect?.()
-    process.exitCode = 4
+    // Exit 4 (DESIGN.md: the app failed to load) once the master has the message.
+    process.send?.({ type: 'load-failed', reason } satisfies WorkerMessage, () => process.exit(4))
     return undefined
   }
   const serving = await serveWorker(app, message, log)

@@ -9,10 +9,19 @@ import { lstatSync, unlinkSync } from 'node:fs'
 import type { SocketAddress } from '../config/socket-address.js'
 import { makeError, type TsgiError } from '../errors/tsgi-error.js'
 
-/** The parts of Node's internal server handle we use: its fd and close(). */
+/** The parts of Node's internal server handle we use: its fd, its address, and close(). */
 export interface ServerHandle {
   readonly fd: number
   close(): void
+  getsockname?(out: { port?: number }): number
+}
+
+/** 0 when the handle is bound to a real port, else the errno libuv kept from bind() (or EADDRINUSE). */
+function delayedBindError(handle: ServerHandle): number {
+  const out: { port?: number } = {}
+  const status = handle.getsockname?.(out) ?? 0
+  if (status !== 0) return status
+  return out.port === 0 ? -98 : 0
 }
 
 type CreateServerHandle = (address: string | null, port: number, addressType: number) => ServerHandle | number
@@ -133,6 +142,15 @@ export async function bindSocket(address: SocketAddress): Promise<ServerHandle> 
     }
     default:
       throw makeError('ERR_INTERNAL_ASSERTION', { what: `bindSocket() called for a ${address.kind} address` })
+  }
+  // libuv keeps a TCP bind's error (EADDRINUSE) until listen() or getsockname(): ask now, or a worker's
+  // listen() would pick a random port on every interface.
+  if (typeof result !== 'number' && address.kind === 'tcp') {
+    const delayed = delayedBindError(result)
+    if (delayed !== 0) {
+      result.close()
+      result = delayed
+    }
   }
   if (typeof result === 'number') {
     const name = errnoNames[String(result)]
