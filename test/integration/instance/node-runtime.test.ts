@@ -12,6 +12,7 @@ import { httpRequest, type HttpResponse } from '../../helpers/http-client.js'
 import { appDir, identityArgs } from '../../helpers/instance-setup.js'
 import { startTsgi, type RunningTsgi } from '../../helpers/start-tsgi.js'
 import { uwsgiRequest, type UwsgiResponse } from '../../helpers/uwsgi-client.js'
+import { assertWebSocketEcho } from '../../helpers/websocket-client.js'
 
 /** What hello.mjs answers: the request as the app saw it. */
 interface Echo {
@@ -338,3 +339,14 @@ for (const app of unloadable) {
     assert.deepEqual(tsgi.processes(), [], 'no worker outlives the master')
   })
 }
+
+test('node runtime serves a WebSocket echo directly on an http-socket', async (t) => {
+  const dir = appDir(t, 'websocket-echo.mjs')
+  const sock = path.join(dir.path, 'ws.sock')
+  const tsgi = await startTsgi(
+    t,
+    ['--http-socket', sock, '--module', 'websocket-echo.mjs', ...identityArgs()],
+    { cwd: dir.path },
+  )
+  await assertWebSocketEcho(t, { socketPath: sock, path: '/echo' }, () => tsgi.output())
+})
