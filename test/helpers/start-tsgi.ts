@@ -92,14 +92,17 @@ export async function startTsgi(
     output: () => output,
     waitForOutput: (pattern, { from = 0, timeoutMs = 20_000 } = {}) =>
       waitFor(
-        `tsgi output matching ${String(pattern)}; output so far:\n${output}`,
+        `tsgi output matching ${String(pattern)}`,
         () => {
           if (child.exitCode !== null)
             throw new Error(`tsgi exited (${child.exitCode}) before printing ${String(pattern)}:\n${output}`)
           return pattern.exec(output.slice(from)) ?? undefined
         },
         { timeoutMs },
-      ),
+      ).catch((error: unknown) => {
+        // The output at the time of the failure, not of the call, says what happened instead.
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; output:\n${output}`)
+      }),
     processes: () => markedProcesses(marker),
     workerPids: () => markedProcesses(marker).filter((pid) => pid !== child.pid),
     signal: (signal) => child.kill(signal),
