@@ -60,3 +60,21 @@ export function isMasterMessage(value: unknown): value is MasterMessage {
   if (typeof value !== 'object' || value === null || !('type' in value)) return false
   return value.type === 'start' || value.type === 'drain'
 }
+
+/** Successor master → the master it replaces: it serves now, with these inherited sockets. */
+export interface SuccessorReady {
+  readonly type: 'successor-ready'
+  /** Address texts of the inherited sockets it adopted; the old master must not vacuum those. */
+  readonly adopted: readonly string[]
+}
+
+export function isSuccessorReady(value: unknown): value is SuccessorReady {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'successor-ready' &&
+    'adopted' in value &&
+    Array.isArray(value.adopted)
+  )
+}

@@ -1,16 +1,18 @@
 // The master of one app (an instance; what a vassal is). It never runs app code: it binds the sockets,
 // drops privileges, keeps N workers serving, reloads them on SIGHUP or a touched file, and stops them on
 // SIGTERM/SIGINT (gracefully) or SIGQUIT (at once), cleaning up after itself with `vacuum`.
-import { closeSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 
 import type { Config } from '../config/options/registry.js'
 import type { LoadResult } from '../config/resolve-config.js'
-import type { WorkerStart } from '../control/messages.js'
+import type { SuccessorReady, WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges } from '../platform/drop-privileges.js'
 import { onSignalIntents, type SignalIntent } from '../platform/signals.js'
+import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
+import { startSuccessor } from './successor.js'
 import { spawnWorker } from './spawn-worker.js'
 import { TouchWatcher } from './touch-watcher.js'
 import { WorkerHandle } from './worker-handle.js'
@@ -36,6 +38,16 @@ const masterOptions = [
 
 function changedMasterOptions(before: Config, after: Config): string[] {
   return masterOptions.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+}
+
+/** Removes the pidfile only while it still holds this master's pid (a successor may have rewritten it). */
+function removePidfile(pidfile: string, logger: Logger): void {
+  try {
+    if (readFileSync(pidfile, 'utf8').trim() !== String(process.pid)) return
+    unlinkSync(pidfile)
+  } catch (error) {
+    logger.log(`vacuum: cannot remove pidfile ${pidfile}: ${String(error)}`)
+  }
 }
 
 /** Which runtime serves `config`: only Node.js in this build (Python arrives with issue #6). */
@@ -93,7 +105,12 @@ export async function runInstance(
     dateFormat: config.logDate,
     ...(logFd === undefined ? {} : { write: (line: string) => void writeSync(logFd, line) }),
   })
-  const listeners: ListenerSet = await bindListeners(config, logger)
+  // A successor master (a reload changed the master's own options) adopts its predecessor's sockets.
+  const inherited = takeInheritedSockets(process.env)
+  const successorOf = process.env[successorOfVariable]
+  Reflect.deleteProperty(process.env, successorOfVariable)
+  const listeners: ListenerSet = await bindListeners(config, logger, inherited)
+  closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
   const pidfile = config.pidfile
   const isRoot = process.getuid?.() === 0
   let identity
@@ -160,18 +177,14 @@ export async function runInstance(
   let isReloadQueued = false
   const watchers: TouchWatcher[] = []
 
+  /** Sockets a successor master adopted: never vacuumed by this one. */
+  let handedOver: ReadonlySet<string> = new Set()
   const cleanUp = (): void => {
     for (const watcher of watchers) watcher.close()
     removeSignals()
     if (config?.vacuum === true) {
-      vacuumListeners(listeners, logger)
-      if (pidfile !== undefined) {
-        try {
-          unlinkSync(pidfile)
-        } catch (error) {
-          logger.log(`vacuum: cannot remove pidfile ${pidfile}: ${String(error)}`)
-        }
-      }
+      vacuumListeners(listeners, logger, handedOver)
+      if (pidfile !== undefined) removePidfile(pidfile, logger)
     }
     if (logFd !== undefined) closeSync(logFd)
   }
@@ -210,8 +223,21 @@ export async function runInstance(
         return
       }
       const changed = changedMasterOptions(config as Config, next)
-      if (changed.length > 0)
-        logger.log(`reload: ${changed.join(', ')} changed; the master applies them at its next start`)
+      if (changed.length > 0) {
+        logger.log(
+          `reload: ${changed.join(', ')} changed: starting a new master with the sockets handed over`,
+        )
+        const successor = await startSuccessor(listeners)
+        if (!successor.isReady) {
+          logger.log(`reload aborted: ${successor.reason}; this master keeps serving`)
+          return
+        }
+        logger.log(`reload: the new master (pid: ${successor.pid}) serves; this one retires`)
+        handedOver = successor.adopted
+        void stop('graceful-stop')
+        return
+      }
+
       try {
         checkRuntime(next)
       } catch (error) {
@@ -242,6 +268,15 @@ export async function runInstance(
   if (started.readyCount === 0 && config.needApp) {
     logger.log(`*** no app loaded. GAME OVER *** (${started.failure ?? 'unknown failure'})`)
     return stop('immediate-stop', 'app-load-failed')
+  }
+  if (successorOf !== undefined && started.readyCount > 0) {
+    // Tell the master this one replaces that it may retire, then live on our own.
+    const adopted = listeners.listeners
+      .filter((l) => inherited.get(l.address.text) === l.fd)
+      .map((l) => l.address.text)
+    process.send?.({ type: 'successor-ready', adopted } satisfies SuccessorReady, () =>
+      process.disconnect?.(),
+    )
   }
   if (started.failure !== undefined) logger.log(`some workers failed to start: ${started.failure}`)
   else logger.log(`tsgi is ready: ${started.readyCount} worker${started.readyCount === 1 ? '' : 's'} serving`)

@@ -51,7 +51,16 @@ function resolveOwnership(owner: Ownership): { uid: number; gid: number } {
 
 /** Applies chmod-socket and chown-socket to a unix socket this master just bound (never following a link). */
 function setPermissions(path: string, config: Config): { dev: number; ino: number } {
-  const stat = lstatSync(path)
+  let stat
+  try {
+    stat = lstatSync(path)
+  } catch (cause) {
+    throw makeError(
+      'ERR_SOCKET_PERMISSIONS',
+      { path, action: 'stat', reason: String((cause as NodeJS.ErrnoException).code) },
+      { cause },
+    )
+  }
   if (!stat.isSocket()) throw makeError('ERR_SOCKET_NOT_A_SOCKET', { path })
   try {
     if (config.chmodSocket !== undefined) chmodSync(path, config.chmodSocket)
@@ -87,7 +96,15 @@ function wantedListeners(config: Config): { address: SocketAddress; protocol: Li
   ]
 }
 
-export async function bindListeners(config: Config, logger: Logger): Promise<ListenerSet> {
+/**
+ * Binds every configured socket, or adopts it from `inherited` (address text → fd, handed over by the
+ * master this one replaces), applying chmod-socket and chown-socket either way.
+ */
+export async function bindListeners(
+  config: Config,
+  logger: Logger,
+  inherited: ReadonlyMap<string, number> = new Map(),
+): Promise<ListenerSet> {
   const wanted = wantedListeners(config)
   if (wanted.length === 0) throw makeError('ERR_INSTANCE_NO_SOCKETS', {})
   const max = somaxconn()
@@ -112,11 +129,14 @@ export async function bindListeners(config: Config, logger: Logger): Promise<Lis
       listeners.push({ address, protocol, fd: address.fd, unixInode: undefined, handle: undefined })
       continue
     }
-    const handle = await bindSocket(address)
+    const inheritedFd = inherited.get(address.text)
+    const handle = inheritedFd === undefined ? await bindSocket(address) : undefined
+    const fd = handle?.fd ?? inheritedFd ?? -1
     const unixInode =
       address.kind === 'unix' ? { path: address.path, ...setPermissions(address.path, config) } : undefined
-    listeners.push({ address, protocol, fd: handle.fd, unixInode, handle })
-    logger.log(`${protocol} socket ${listeners.length - 1} bound to ${describe(address)} fd ${handle.fd}`)
+    listeners.push({ address, protocol, fd, unixInode, handle })
+    const how = handle === undefined ? 'inherited' : 'bound'
+    logger.log(`${protocol} socket ${listeners.length - 1} ${how} to ${describe(address)} fd ${fd}`)
   }
   return { listeners, backlog }
 }
@@ -136,10 +156,17 @@ function describe(address: SocketAddress): string {
 
 /**
  * vacuum: removes the unix sockets this master bound, unless the path now holds another inode (a newer
- * process bound it). Works after any number of reloads, as the master that bound the socket does it.
+ * process bound it) or the socket was handed to a successor master (`keep`). Works after any number of
+ * reloads, as the master that bound the socket does it.
  */
-export function vacuumListeners(set: ListenerSet, logger: Logger): void {
+export function vacuumListeners(
+  set: ListenerSet,
+  logger: Logger,
+  keep: ReadonlySet<string> = new Set(),
+): void {
   for (const listener of set.listeners) {
+    // Handed over to a successor master: its socket now, not ours to remove.
+    if (keep.has(listener.address.text)) continue
     const inode = listener.unixInode
     if (inode === undefined) continue
     try {

@@ -94,9 +94,11 @@ export async function startTsgi(
       waitFor(
         `tsgi output matching ${String(pattern)}`,
         () => {
+          const match = pattern.exec(output.slice(from))
+          if (match !== null) return match
           if (child.exitCode !== null)
             throw new Error(`tsgi exited (${child.exitCode}) before printing ${String(pattern)}:\n${output}`)
-          return pattern.exec(output.slice(from)) ?? undefined
+          return undefined
         },
         { timeoutMs },
       ).catch((error: unknown) => {
