@@ -78,3 +78,15 @@ export function isSuccessorReady(value: unknown): value is SuccessorReady {
     Array.isArray(value.adopted)
   )
 }
+
+/** Vassal (an instance under the emperor) → emperor. */
+export type VassalMessage =
+  /** The instance serves: sent after its start and again after each finished reload. */
+  | { readonly type: 'vassal-ready' }
+  /** A reload failed (the app did not load, or the new config has errors); the vassal serves as before. */
+  | { readonly type: 'vassal-reload-failed'; readonly reason: string }
+
+export function isVassalMessage(value: unknown): value is VassalMessage {
+  if (typeof value !== 'object' || value === null || !('type' in value)) return false
+  return value.type === 'vassal-ready' || (value.type === 'vassal-reload-failed' && 'reason' in value)
+}

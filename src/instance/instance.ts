@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync
 
 import type { Config } from '../config/options/registry.js'
 import type { LoadResult } from '../config/resolve-config.js'
-import type { SuccessorReady, WorkerStart } from '../control/messages.js'
+import type { SuccessorReady, VassalMessage, WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges } from '../platform/drop-privileges.js'
@@ -38,6 +38,14 @@ const masterOptions = [
 
 function changedMasterOptions(before: Config, after: Config): string[] {
   return masterOptions.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+}
+
+/** The IPC channel to the emperor, when this instance is a vassal. */
+function emperorChannel(): { send(message: VassalMessage): void; onGone(handler: () => void): void } {
+  return {
+    send: (message) => process.send?.(message, () => undefined),
+    onGone: (handler) => process.once('disconnect', handler),
+  }
 }
 
 /** Removes the pidfile only while it still holds this master's pid (a successor may have rewritten it). */
@@ -101,7 +109,12 @@ export async function runInstance(
   checkRuntime(config)
   if (config.umask !== undefined) process.umask(config.umask)
   const logFd = openLog(config)
+  // Under the emperor: every line carries the vassal's name, and the emperor hears of readiness.
+  const vassalName = process.env.TSGI__VASSAL_NAME
+  const emperor = vassalName !== undefined && process.send !== undefined ? emperorChannel() : undefined
+  const logPrefix = vassalName === undefined ? '' : `[${vassalName}] `
   const logger = new Logger({
+    prefix: logPrefix,
     dateFormat: config.logDate,
     ...(logFd === undefined ? {} : { write: (line: string) => void writeSync(logFd, line) }),
   })
@@ -148,7 +161,7 @@ export async function runInstance(
         bufferSizeBytes: current.bufferSize,
         isRequestLogOn: !current.disableLogging,
         logDate: current.logDate,
-        logPrefix: '',
+        logPrefix,
       }
       const child = spawnWorker({
         config: current,
@@ -223,6 +236,14 @@ export async function runInstance(
         return
       }
       const changed = changedMasterOptions(config as Config, next)
+      if (changed.length > 0 && emperor !== undefined) {
+        // The emperor restarts a vassal whose master options change; a successor it did not start would
+        // look like a death to it.
+        const reason = `${changed.join(', ')} changed: the emperor restarts this vassal when its file changes`
+        logger.log(`reload aborted: ${reason}`)
+        emperor.send({ type: 'vassal-reload-failed', reason })
+        return
+      }
       if (changed.length > 0) {
         logger.log(
           `reload: ${changed.join(', ')} changed: starting a new master with the sockets handed over`,
@@ -246,6 +267,11 @@ export async function runInstance(
       }
       const outcome = await pool.reload(spawnFor(next), next.processes)
       if (outcome.isDone) config = next
+      emperor?.send(
+        outcome.isDone
+          ? { type: 'vassal-ready' }
+          : { type: 'vassal-reload-failed', reason: outcome.failure ?? 'unknown' },
+      )
     })().finally(() => {
       reloading = undefined
       if (isReloadQueued) {
@@ -280,6 +306,9 @@ export async function runInstance(
   }
   if (started.failure !== undefined) logger.log(`some workers failed to start: ${started.failure}`)
   else logger.log(`tsgi is ready: ${started.readyCount} worker${started.readyCount === 1 ? '' : 's'} serving`)
+  if (started.readyCount > 0) emperor?.send({ type: 'vassal-ready' })
+  // A vassal whose emperor is gone stops (setpriv's parent-death signal covers an emperor killed outright).
+  emperor?.onGone(() => void stop('graceful-stop'))
   // The instance runs until a signal stops it.
   return stopped
 }

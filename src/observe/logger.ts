@@ -6,14 +6,18 @@ export interface LoggerOptions {
   readonly dateFormat?: string | undefined
   /** Where lines go; stderr unless `logto` opened a file. */
   readonly write?: (line: string) => void
+  /** Put before every line, after the date: a vassal's name (`[shop.ini] `), so lines say whose they are. */
+  readonly prefix?: string
 }
 
 export class Logger {
   readonly #dateFormat: string | undefined
   readonly #write: (line: string) => void
+  readonly #prefix: string
 
   constructor(options: LoggerOptions = {}) {
     this.#dateFormat = options.dateFormat
+    this.#prefix = options.prefix ?? ''
     this.#write = options.write ?? ((line) => process.stderr.write(line))
   }
 
@@ -22,7 +26,7 @@ export class Logger {
     const prefix = this.#dateFormat === undefined ? '' : `${formatDate(this.#dateFormat, new Date())} - `
     const text = message
       .split('\n')
-      .map((line) => `${prefix}${line}`)
+      .map((line) => `${prefix}${this.#prefix}${line}`)
       .join('\n')
     this.#write(`${text}\n`)
   }
