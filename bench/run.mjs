@@ -48,7 +48,9 @@ const usage = `usage: node bench/run.mjs [options]
   --connections N        concurrent keep-alive client connections (default 64)
   --threads N            wrk threads (default 1: one core is left for the server)
   --warmup SECONDS       load before each measurement, not counted (default 2)
-  --rounds N             measure every scenario N times, interleaved; the table shows medians (default 3)
+  --rounds N             measure every scenario N times, interleaved; the table shows the best (default 3)
+  --quiet-wait SECONDS   before each scenario, wait up to this long for other processes to leave the CPUs
+                         alone (less than 10% of a core for a second); 0 = don't wait (default 60)
   --only NAME[,NAME]     run only these scenarios (repeatable); their anchors are always run too
   --loadgen wrk|node     force the load generator (default: wrk if installed, else bench/loadgen.mjs)
   --tsgi-arg ARG         pass ARG to every tsgi instance (repeatable), e.g. --tsgi-arg=--node-args=--cpu-prof
@@ -63,6 +65,7 @@ function parseArgs(argv) {
     threads: 1,
     warmup: 2,
     rounds: 3,
+    quietWait: 60,
     only: [],
     loadgen: undefined,
     tsgiArgs: [],
@@ -71,8 +74,12 @@ function parseArgs(argv) {
   }
   const positive = (name, text, { integer = true, zero = false } = {}) => {
     const value = Number(text)
-    const ok = Number.isFinite(value) && (zero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value))
-    if (!ok) fail(`--${name} wants a ${integer ? 'whole ' : ''}number${zero ? '' : ' above 0'}, not ${JSON.stringify(text)}`)
+    const ok =
+      Number.isFinite(value) && (zero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value))
+    if (!ok)
+      fail(
+        `--${name} wants a ${integer ? 'whole ' : ''}number${zero ? '' : ' above 0'}, not ${JSON.stringify(text)}`,
+      )
     return value
   }
   for (let i = 0; i < argv.length; i++) {
@@ -104,8 +111,15 @@ function parseArgs(argv) {
       case '--rounds':
         options.rounds = positive('rounds', next())
         break
+      case '--quiet-wait':
+        options.quietWait = positive('quiet-wait', next(), { integer: false, zero: true })
+        break
       case '--only':
-        options.only.push(...next().split(',').filter((name) => name !== ''))
+        options.only.push(
+          ...next()
+            .split(',')
+            .filter((name) => name !== ''),
+        )
         break
       case '--loadgen': {
         const kind = next()
@@ -271,7 +285,17 @@ function waitForExit(child, timeoutMs) {
  * and waits until its output matches `ready` (or `isReady()` answers true). Its output is kept in memory
  * (tail only) for failure messages, or written to `logFile`.
  */
-async function startProcess({ name, command, args, cwd, env, ready, isReady, logFile, stopSignal, timeoutMs = 20_000 }) {
+async function startProcess({
+  name,
+  command,
+  args,
+  cwd,
+  ready,
+  isReady,
+  logFile,
+  stopSignal,
+  timeoutMs = 20_000,
+}) {
   let output = ''
   let stdio = ['ignore', 'pipe', 'pipe']
   let fd
@@ -279,7 +303,7 @@ async function startProcess({ name, command, args, cwd, env, ready, isReady, log
     fd = openSync(logFile, 'a')
     stdio = ['ignore', fd, fd]
   }
-  const child = spawn(command, args, { cwd, env: env ?? process.env, stdio, detached: true })
+  const child = spawn(command, args, { cwd, env: serverEnv, stdio, detached: true })
   if (fd !== undefined) closeSync(fd)
   const entry = { name, child, group: true, stopSignal, output: () => (logFile ? tail(logFile) : output) }
   live.add(entry)
@@ -410,6 +434,11 @@ function tsgiMain(forceCopy) {
   return path.join(dir, 'dist', 'src', 'cli', 'main.js')
 }
 
+/** tsgi reads any TSGI_<NAME> variable as an option: none of the caller's may change what is measured. */
+const serverEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('TSGI_')),
+)
+
 const dropPrivileges = asRoot ? ['--uid', 'nobody', '--gid', 'nogroup'] : []
 
 async function startNodeDirect(ctx, { name = 'node' } = {}) {
@@ -446,7 +475,12 @@ function startTsgi(ctx, name, socketArgs, processes) {
 
 async function startTsgiHttp(ctx, processes) {
   const port = await freePort()
-  const entry = await startTsgi(ctx, `tsgi-http-p${processes}`, ['--http-socket', `127.0.0.1:${port}`], processes)
+  const entry = await startTsgi(
+    ctx,
+    `tsgi-http-p${processes}`,
+    ['--http-socket', `127.0.0.1:${port}`],
+    processes,
+  )
   return { url: `http://127.0.0.1:${port}/`, port, processes: [entry] }
 }
 
@@ -529,8 +563,17 @@ function nginxConfig(prefix, port, upstream) {
     upstream.kind === 'uwsgi'
       ? ['include /etc/nginx/uwsgi_params;', `uwsgi_pass ${upstream.address};`]
       : upstream.keepalive
-        ? ['proxy_pass http://backend;', 'proxy_http_version 1.1;', 'proxy_set_header Connection "";', 'proxy_set_header Host $http_host;']
-        : [`proxy_pass http://${upstream.address};`, 'proxy_http_version 1.1;', 'proxy_set_header Host $http_host;']
+        ? [
+            'proxy_pass http://backend;',
+            'proxy_http_version 1.1;',
+            'proxy_set_header Connection "";',
+            'proxy_set_header Host $http_host;',
+          ]
+        : [
+            `proxy_pass http://${upstream.address};`,
+            'proxy_http_version 1.1;',
+            'proxy_set_header Host $http_host;',
+          ]
   return [
     'daemon off;',
     'master_process on;',
@@ -576,7 +619,10 @@ function checkServes(url) {
       response.on('data', (chunk) => (body += chunk))
       response.on('end', () => {
         if (response.statusCode === 200 && body === helloBody) resolve()
-        else reject(new Error(`GET ${url} answered ${response.statusCode} ${JSON.stringify(body.slice(0, 200))}`))
+        else
+          reject(
+            new Error(`GET ${url} answered ${response.statusCode} ${JSON.stringify(body.slice(0, 200))}`),
+          )
       })
     })
     request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)))
@@ -617,7 +663,9 @@ async function runLoadChild(name, command, args, timeoutMs) {
   live.delete(entry)
   if (finished !== true) {
     killHard(entry)
-    throw new Error(`${name} ${finished === false ? `ran past ${timeoutMs / 1000} s` : `failed: ${finished.message}`}`)
+    throw new Error(
+      `${name} ${finished === false ? `ran past ${timeoutMs / 1000} s` : `failed: ${finished.message}`}`,
+    )
   }
   if (interrupted) throw new Error('interrupted')
   if (child.exitCode !== 0) throw new Error(`${name} exited with ${child.exitCode}: ${stderr}${stdout}`)
@@ -684,8 +732,15 @@ function machineTicks() {
   const cpu = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
   const [user, nice, system, , , irq, softirq, steal] = cpu
   const self = readFileSync('/proc/self/stat', 'latin1')
-  const fields = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number)
-  return { busy: user + nice + system + irq + softirq, steal: steal ?? 0, self: fields[11] + fields[12] + fields[13] + fields[14] }
+  const fields = self
+    .slice(self.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number)
+  return {
+    busy: user + nice + system + irq + softirq,
+    steal: steal ?? 0,
+    self: fields[11] + fields[12] + fields[13] + fields[14],
+  }
 }
 
 const clockTicksPerSecond = (() => {
@@ -694,7 +749,35 @@ const clockTicksPerSecond = (() => {
   return Number.isInteger(value) && value > 0 ? value : 100
 })()
 
+/** CPU used by everything but this script (and children it reaped) over `ms`, as % of one core. */
+async function otherLoadPercent(ms) {
+  const before = machineTicks()
+  await sleep(ms)
+  const after = machineTicks()
+  const ticks = after.busy - before.busy - (after.self - before.self) + (after.steal - before.steal)
+  return (100 * ticks) / clockTicksPerSecond / (ms / 1_000)
+}
+
+/** Waits (at most --quiet-wait seconds) until no other process keeps the CPUs busy. */
+async function waitForQuiet(ctx) {
+  const limitMs = ctx.options.quietWait * 1_000
+  if (limitMs === 0) return
+  const started = Date.now()
+  let said = false
+  for (;;) {
+    const load = await otherLoadPercent(1_000)
+    if (load < 10 || interrupted) return
+    if (Date.now() - started >= limitMs) {
+      process.stderr.write(`(still ${Math.round(load)}% busy after ${ctx.options.quietWait} s; measuring) `)
+      return
+    }
+    if (!said) process.stderr.write(`(others use ${Math.round(load)}% of a core; waiting) `)
+    said = true
+  }
+}
+
 async function measure(ctx, scenario) {
+  await waitForQuiet(ctx)
   const server = await scenario.start(ctx)
   try {
     await checkServes(server.url)
@@ -709,10 +792,12 @@ async function measure(ctx, scenario) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const machineAfter = machineTicks()
     const serverTicks = groupCpuTicks(groups) - ticksBefore
-    if (result.requests > 0) result.cpuUsPerRequest = (serverTicks / clockTicksPerSecond / result.requests) * 1e6
+    if (result.requests > 0)
+      result.cpuUsPerRequest = (serverTicks / clockTicksPerSecond / result.requests) * 1e6
     // Whatever else ran meanwhile (another user's tests, say), as a share of one CPU: the machine's busy
     // time less the servers', the load generator's and this script's.
-    const otherTicks = machineAfter.busy - machineBefore.busy - serverTicks - (machineAfter.self - machineBefore.self)
+    const otherTicks =
+      machineAfter.busy - machineBefore.busy - serverTicks - (machineAfter.self - machineBefore.self)
     result.otherCpuPercent = Math.max(0, (100 * otherTicks) / clockTicksPerSecond / seconds)
     result.stealPercent = (100 * (machineAfter.steal - machineBefore.steal)) / clockTicksPerSecond / seconds
     return result
@@ -725,10 +810,13 @@ async function measure(ctx, scenario) {
 // ---------------------------------------------------------------------------------------------------
 // Report
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+/**
+ * The round a row reports: the fastest. On a shared machine interference only ever slows a run down, so
+ * the best of N estimates what the server can do, as Python's timeit argues for its minimum.
+ */
+function bestRun(runs) {
+  const good = runs.filter((run) => run.error === undefined)
+  return good.length === 0 ? undefined : good.reduce((best, run) => (run.rps > best.rps ? run : best))
 }
 
 function formatTable(rows) {
@@ -750,21 +838,19 @@ function nginxVersion() {
 }
 
 function report(ctx, selected, results) {
-  const rpsOf = (name) => {
-    const runs = results.get(name)?.filter((run) => run.error === undefined) ?? []
-    return runs.length === 0 ? undefined : median(runs.map((run) => run.rps))
-  }
-  const cpuOf = (name) => {
-    const runs = results.get(name)?.filter((run) => run.cpuUsPerRequest !== undefined) ?? []
-    return runs.length === 0 ? undefined : median(runs.map((run) => run.cpuUsPerRequest))
-  }
+  const rpsOf = (name) => bestRun(results.get(name) ?? [])?.rps
   const rows = selected.map((scenario) => {
     const runs = results.get(scenario.name) ?? []
     const good = runs.filter((run) => run.error === undefined)
-    const rps = rpsOf(scenario.name)
+    const best = bestRun(runs)
+    const cpus = good.map((run) => run.cpuUsPerRequest).filter((cpu) => cpu !== undefined)
+    const rps = best?.rps
     const anchorRps = scenario.anchor === undefined ? undefined : rpsOf(scenario.anchor)
     const ratio = rps !== undefined && anchorRps !== undefined ? rps / anchorRps : undefined
-    const anchor = scenario.anchor === undefined ? `= ${scenario.label}` : scenarios.find((s) => s.name === scenario.anchor).label
+    const anchor =
+      scenario.anchor === undefined
+        ? `= ${scenario.label}`
+        : scenarios.find((s) => s.name === scenario.anchor).label
     let target = ''
     if (scenario.target !== undefined && ratio !== undefined) {
       target = `>= ${scenario.target.toFixed(2)} ${ratio >= scenario.target ? 'ok' : 'MISS'}`
@@ -781,9 +867,9 @@ function report(ctx, selected, results) {
       anchor,
       ratio: ratio === undefined ? '—' : `${ratio.toFixed(2)}x`,
       target,
-      'cpu µs/req': cpuOf(scenario.name) === undefined ? '—' : cpuOf(scenario.name).toFixed(0),
-      'other cpu': good.length === 0 ? '—' : `${Math.round(Math.max(...good.map((run) => run.otherCpuPercent + run.stealPercent)))}%`,
-      ...(ctx.loadgen === 'wrk' ? { p50: good.at(-1)?.p50 ?? '—', p99: good.at(-1)?.p99 ?? '—' } : {}),
+      'cpu µs/req': cpus.length === 0 ? '—' : Math.min(...cpus).toFixed(0),
+      'other cpu': best === undefined ? '—' : `${Math.round(best.otherCpuPercent + best.stealPercent)}%`,
+      ...(ctx.loadgen === 'wrk' ? { p50: best?.p50 ?? '—', p99: best?.p99 ?? '—' } : {}),
       errors: good.length === 0 ? '—' : String(good.reduce((sum, run) => sum + run.errors, 0)),
     }
   })
@@ -796,18 +882,19 @@ function report(ctx, selected, results) {
         ? `${wrkVersion()} -t${options.threads} -c${options.connections}`
         : `bench/loadgen.mjs (wrk not installed) -c${options.connections}`),
     `${options.duration} s measured after ${options.warmup} s of warm-up per scenario, ${options.rounds} round(s)` +
-      (options.rounds > 1 ? ' (req/s is the median)' : '') +
+      (options.rounds > 1 ? ' (each row shows its best round)' : '') +
       `${asRoot ? '; tsgi as --uid nobody --gid nogroup' : ''}; request logging off everywhere`,
     '',
     formatTable(rows),
     '',
     ...selected.map((s) => `  ${s.name.padEnd(20)} ${s.description}`),
     '',
-    'ratio = req/s / req/s of its anchor (A or B) measured in this run; target from issue 3.',
+    'req/s: the best round; min–max: all rounds. ratio = req/s / req/s of its anchor (A or B), both',
+    '  from this run; target from issue 3.',
     'cpu µs/req: CPU time (user + system) of every server-side process of the scenario (nginx included)',
-    '  per request served, median over rounds. p50/p99: latency percentiles of the last round (wrk).',
-    'other cpu: the most CPU (% of one core) that anything outside the benchmark used, or the hypervisor',
-    '  stole, during one measurement of that row; above a few % the row is suspect.',
+    '  per request served, the lowest of the rounds. p50/p99: latency percentiles of the best round (wrk).',
+    'other cpu: CPU (% of one core) that anything outside the benchmark used, or the hypervisor stole,',
+    '  during the best round; above a few % that row is suspect.',
     'errors: non-2xx/3xx responses + socket errors, all rounds.',
   ]
   for (const scenario of selected) {
@@ -834,12 +921,15 @@ async function main() {
   for (const s of scenarios) if (wanted.has(s.name) && s.anchor !== undefined) wanted.add(s.anchor)
   let selected = scenarios.filter((s) => wanted.has(s.name))
   if (selected.some((s) => s.nginx) && !existsSync(nginxBinary)) {
-    console.error(`bench: ${nginxBinary} is missing (apt-get install nginx-light): skipping the nginx scenarios`)
+    console.error(
+      `bench: ${nginxBinary} is missing (apt-get install nginx-light): skipping the nginx scenarios`,
+    )
     selected = selected.filter((s) => !s.nginx)
   }
   if (options.loadgen === 'wrk' && !wrkInstalled()) fail('wrk is not installed (apt-get install wrk)')
   const loadgen = options.loadgen ?? (wrkInstalled() ? 'wrk' : 'node')
-  if (loadgen === 'node') console.error('bench: wrk is not installed; using bench/loadgen.mjs, far slower than wrk')
+  if (loadgen === 'node')
+    console.error('bench: wrk is not installed; using bench/loadgen.mjs, far slower than wrk')
 
   const ctx = { ...prepare(options), loadgen }
   const results = new Map(selected.map((s) => [s.name, []]))
@@ -855,7 +945,9 @@ async function main() {
         const cpu =
           (result.cpuUsPerRequest === undefined ? '' : `, ${result.cpuUsPerRequest.toFixed(0)} cpu µs/req`) +
           `, other cpu ${Math.round(result.otherCpuPercent + result.stealPercent)}%`
-        process.stderr.write(`${Math.round(result.rps).toLocaleString('en-US')} req/s${cpu}, ${result.errors} errors\n`)
+        process.stderr.write(
+          `${Math.round(result.rps).toLocaleString('en-US')} req/s${cpu}, ${result.errors} errors\n`,
+        )
       } catch (error) {
         if (interrupted) return 130
         const message = error instanceof Error ? error.message : String(error)
