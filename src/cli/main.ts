@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // argv → verb or role. The only module that ends the process (STYLE.md habit 7).
 import { loadConfig } from '../config/resolve-config.js'
+import { runEmperor } from '../emperor/emperor.js'
 import { runInstance } from '../instance/instance.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { tsgiVersion } from '../observe/version.js'
@@ -10,9 +11,6 @@ import { runPrintConfig } from './commands/print-config.js'
 import { splitVerbArgs } from './commands/verb-args.js'
 import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
 import { formatDiagnostic, formatError, styleFor } from './report-error.js'
-
-/** The issue that brings each role; until then the role refuses to start and says so. */
-const roleIssue = { emperor: 4 } as const
 
 const isOnlyFormat = (args: readonly string[]): boolean =>
   args.join(' ') === '--format json' || args.join(' ') === '--format=json'
@@ -77,8 +75,12 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     return exitCodeOfAll(kinds)
   }
   if (result.role === 'emperor') {
-    return Promise.resolve(
-      fail(makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'emperor', issue: roleIssue.emperor })),
+    return runEmperor(result).then(
+      () => ExitCode.Ok,
+      (error: unknown) => {
+        if (error instanceof TsgiError) return fail(error)
+        throw error
+      },
     )
   }
   const reloadConfig = () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })

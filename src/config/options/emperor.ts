@@ -16,7 +16,6 @@ export const emperorOptions = defineOptions('Emperor', {
       'Changes are seen through inotify within a second; `emperor-freq` is the period of a full rescan ' +
       'that catches anything inotify missed. Symlinks into the directory work, as does a ConfigMap-style ' +
       '`..data` swap. A half-written file is never started.',
-    plannedIn: 4,
   }),
   'emperor-freq': one({
     roles: emperor,
@@ -26,7 +25,6 @@ export const emperorOptions = defineOptions('Emperor', {
     details:
       'A number of seconds or a duration; 3 s as in uWSGI. In uWSGI this poll is the only way changes are ' +
       'seen; in tsgi it only catches what inotify could not report.',
-    plannedIn: 4,
   }),
   'emperor-reload-on-change': one({
     roles: emperor,
@@ -37,7 +35,6 @@ export const emperorOptions = defineOptions('Emperor', {
       "tsgi's own option (uWSGI's issue #1816). Set it to false to edit vassal files in place and apply " +
       'them deliberately with `tsgi reload NAME` or a SIGHUP to the emperor. New and removed files are ' +
       'still acted on.',
-    plannedIn: 4,
   }),
   'emperor-throttle': one({
     roles: emperor,
@@ -45,9 +42,9 @@ export const emperorOptions = defineOptions('Emperor', {
     default: 1000,
     doc: 'Step by which the delay before respawning a crash-looping vassal grows',
     details:
-      'A bare number is in milliseconds, as in uWSGI (1000). Each further death of a vassal that never ' +
-      'became ready adds this step to its delay, up to `emperor-max-throttle`.',
-    plannedIn: 4,
+      'A bare number is in milliseconds, as in uWSGI (1000). Each death of a vassal within 30 s of its ' +
+      'start adds this step to the delay before its next start, up to `emperor-max-throttle`; a vassal ' +
+      'that lived longer starts again at once.',
   }),
   'emperor-max-throttle': one({
     roles: emperor,
@@ -55,7 +52,6 @@ export const emperorOptions = defineOptions('Emperor', {
     default: 180_000,
     doc: 'Longest delay before respawning a crash-looping vassal',
     details: 'A bare number is in milliseconds, as in uWSGI (180000, 3 minutes).',
-    plannedIn: 4,
   }),
   'emperor-curse-tolerance': one({
     roles: emperor,
@@ -67,7 +63,6 @@ export const emperorOptions = defineOptions('Emperor', {
       "so a graceful stop could be cut short. Timeouts are ordered: a vassal's `worker-reload-mercy` " +
       "(60 s) < this (75 s, leaving the master time to clean up) < the shipped systemd unit's " +
       'TimeoutStopSec. Keep it above the `worker-reload-mercy` of every vassal.',
-    plannedIn: 4,
   }),
   'emperor-required-heartbeat': one({
     roles: emperor,
@@ -88,14 +83,12 @@ export const emperorOptions = defineOptions('Emperor', {
       '(reading its includes, `@()` and `$()`, opening logs and pidfiles, binding sockets, vacuum) is done ' +
       "with the owner's credentials; only the chown of a socket the vassal just bound is done with " +
       'privilege. A file owned by uid 0 or gid 0 is refused (state `refused`) with a clear log line.',
-    plannedIn: 4,
   }),
   'emperor-tyrant-nofollow': one({
     roles: emperor,
     type: boolean(),
     default: false,
     doc: 'In tyrant mode, take the owner of a symlinked vassal file from the link, not from its target',
-    plannedIn: 4,
   }),
   'emperor-tyrant-initgroups': one({
     roles: emperor,
@@ -105,7 +98,6 @@ export const emperorOptions = defineOptions('Emperor', {
     details:
       'Not in uWSGI 2.0, whose tyrant vassals get no supplementary groups; its 2.1 development branch has ' +
       "this option, so for 2.0 users it is tsgi's own.",
-    plannedIn: 4,
   }),
   'emperor-nofollow': one({
     roles: emperor,
@@ -120,38 +112,32 @@ export const emperorOptions = defineOptions('Emperor', {
     roles: emperor,
     type: namedValue('option', 'value'),
     doc: 'Set an option in every vassal, before its own file (which may override it)',
-    plannedIn: 4,
   }),
   'vassals-include': list({
     roles: emperor,
     type: path(),
     doc: "Include this config file in every vassal after its own file, so it overrides the vassal's options",
     details: 'Expanded in place: magic variables, `$()`, `@()` and placeholders work inside it.',
-    plannedIn: 4,
   }),
   'vassals-include-before': list({
     roles: emperor,
     type: path(),
     doc: 'Include this config file in every vassal before its own file, so the vassal may override it',
-    plannedIn: 4,
   }),
   'vassals-inherit': list({
     roles: emperor,
     type: path(),
     doc: 'Apply this config file to every vassal last, as `inherit` does (no `$()`, `@()` or `%()` inside)',
-    plannedIn: 4,
   }),
   'vassals-inherit-before': list({
     roles: emperor,
     type: path(),
     doc: 'As `vassals-inherit`, but applied before the vassal file, so the vassal may override it',
-    plannedIn: 4,
   }),
   'emperor-pidfile': optional({
     roles: emperor,
     type: path(),
     doc: "Write the emperor's pid to this file",
-    plannedIn: 4,
   }),
   'emperor-stats': optional({
     aliases: ['emperor-stats-server'],

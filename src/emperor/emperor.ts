@@ -1,0 +1,126 @@
+// The emperor: governs every vassal file its monitors see (DESIGN.md "Three roles"). It never runs app
+// code. Desired set (files) against running set (vassals): a new file starts a vassal, a changed one
+// reloads it (or restarts it when its master's own options changed), a removed one stops it; a dead vassal
+// is respawned with a growing throttle. SIGTERM/SIGINT stop every vassal gracefully, SIGQUIT at once.
+import { unlinkSync, writeFileSync } from 'node:fs'
+
+import type { Config } from '../config/options/registry.js'
+import type { LoadResult } from '../config/resolve-config.js'
+import { makeError } from '../errors/tsgi-error.js'
+import { Logger } from '../observe/logger.js'
+import { dropPrivileges } from '../platform/drop-privileges.js'
+import { onSignalIntents } from '../platform/signals.js'
+import { createMonitor } from './monitors/create-monitor.js'
+import type { Monitor, VassalFile } from './monitors/monitor.js'
+import { spawnVassal } from './spawn-vassal.js'
+import { validateVassal } from './validate-vassal.js'
+import { Vassal, type VassalContext } from './vassal.js'
+import { hasProcess } from './vassal-state.js'
+
+/** A vassal that lived this long was healthy: a death after it respawns it at once. */
+const healthyLifetimeMs = 30_000
+
+export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
+  const config: Config | undefined = initial.config
+  if (config === undefined)
+    throw makeError('ERR_INTERNAL_ASSERTION', { what: 'runEmperor() without a config' })
+  const logger = new Logger({ dateFormat: config.logDate })
+  if (config.emperorPidfile !== undefined) writeFileSync(config.emperorPidfile, `${process.pid}\n`)
+  // Method (d) of the seed page: an emperor under a fixed uid/gid; its vassals run as that identity too.
+  if (config.uid !== undefined) dropPrivileges(config, logger)
+  logger.log(
+    `*** starting the tsgi Emperor (pid: ${process.pid})${config.emperorTyrant ? ' in tyrant mode' : ''} ***`,
+  )
+
+  const vassals = new Map<string, Vassal>()
+  /** name → its file, merged over every monitor (the first monitor that names a vassal wins). */
+  const snapshots = new Map<Monitor, ReadonlyMap<string, VassalFile>>()
+  let governing = -1
+  let isStopping = false
+
+  const reportGoverning = (): void => {
+    const count = [...vassals.values()].filter((vassal) => hasProcess(vassal.state)).length
+    if (count === governing) return
+    governing = count
+    logger.log(`The Emperor is governing ${count} vassals`)
+  }
+
+  const context: VassalContext = {
+    logger,
+    mercyMs: config.emperorCurseTolerance,
+    throttle: { baseMs: config.emperorThrottle, maxMs: config.emperorMaxThrottle, healthyLifetimeMs },
+    isReloadOnChange: config.emperorReloadOnChange,
+    validate: (file) => validateVassal(file, config),
+    spawn: (file) => spawnVassal(file, config),
+    onStateChange: () => reportGoverning(),
+  }
+
+  const reconcile = (): void => {
+    if (isStopping) return
+    const desired = new Map<string, VassalFile>()
+    for (const snapshot of snapshots.values()) {
+      for (const [name, file] of snapshot) {
+        if (desired.has(name)) logger.log(`[emperor] two monitors name vassal ${name}: the first one wins`)
+        else desired.set(name, file)
+      }
+    }
+    for (const [name, file] of desired) {
+      const vassal = vassals.get(name)
+      if (vassal === undefined) vassals.set(name, new Vassal(file, context))
+      else if (vassal.state !== 'stopping' && vassal.state !== 'stopped') vassal.apply(file)
+    }
+    for (const [name, vassal] of vassals) {
+      if (desired.has(name) || vassal.state === 'stopping') continue
+      void vassal.stop().then(() => {
+        if (vassals.get(name) === vassal) vassals.delete(name)
+        reportGoverning()
+        // The file may have come back while the old vassal was stopping.
+        reconcile()
+      })
+    }
+    reportGoverning()
+  }
+
+  const monitors = config.emperor.map((spec) =>
+    createMonitor(spec, { freqMs: config.emperorFreq, log: (line) => logger.log(line) }),
+  )
+
+  let resolveStopped: () => void = () => undefined
+  const stopped = new Promise<'stopped'>((resolve) => {
+    resolveStopped = () => resolve('stopped')
+  })
+  const stopAll = async (signal: NodeJS.Signals): Promise<void> => {
+    if (isStopping) return
+    isStopping = true
+    for (const monitor of monitors) monitor.close()
+    logger.log(
+      `[emperor] stopping ${vassals.size} vassals (${signal === 'SIGKILL' ? 'at once' : 'gracefully'})`,
+    )
+    await Promise.all([...vassals.values()].map((vassal) => vassal.stop(signal)))
+    removeSignals()
+    if (config.emperorPidfile !== undefined) {
+      try {
+        unlinkSync(config.emperorPidfile)
+      } catch {
+        // Already gone, or not ours to remove after a privilege drop.
+      }
+    }
+    logger.log('The Emperor is governing 0 vassals; goodbye')
+    resolveStopped()
+  }
+  const removeSignals = onSignalIntents((intent, signal) => {
+    logger.log(`[emperor] received ${signal}`)
+    if (intent === 'reload') {
+      for (const monitor of monitors) monitor.rescan()
+      return
+    }
+    void stopAll(intent === 'immediate-stop' ? 'SIGKILL' : 'SIGTERM')
+  })
+  for (const monitor of monitors) {
+    monitor.start((files) => {
+      snapshots.set(monitor, files)
+      reconcile()
+    })
+  }
+  return stopped
+}

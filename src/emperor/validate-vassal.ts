@@ -1,0 +1,116 @@
+// The emperor checks a vassal's config before it starts or reloads it, with the arguments and environment
+// the vassal gets. In tyrant mode the check runs as the file's owner (DESIGN.md: everything a vassal file
+// causes runs with its owner's credentials, reading it and its includes included), in a `tsgi print-config`
+// subprocess; otherwise in-process.
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+
+import type { Config } from '../config/options/registry.js'
+import { loadConfig } from '../config/resolve-config.js'
+import type { VassalFile } from './monitors/monitor.js'
+import { tyrantIdentity } from './spawn-vassal.js'
+import type { Validation } from './vassal.js'
+import { vassalArgv, vassalEnvironment } from './vassal-argv.js'
+
+/** Options a vassal's master uses itself: a change to one restarts the vassal instead of reloading it. */
+const masterOptions = [
+  'socket',
+  'uwsgi-socket',
+  'http-socket',
+  'shared-socket',
+  'uid',
+  'gid',
+  'chmod-socket',
+  'chown-socket',
+  'logto',
+  'pidfile',
+  'listen',
+  'umask',
+]
+
+interface PrintedConfig {
+  readonly ok: boolean
+  readonly options: Record<string, { readonly value: unknown } | undefined>
+  readonly diagnostics: readonly {
+    readonly severity: string
+    readonly code: string
+    readonly message: string
+    readonly file?: string
+    readonly line?: number
+  }[]
+}
+
+function isPrintedConfig(value: unknown): value is PrintedConfig {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'options' in value &&
+    'diagnostics' in value &&
+    Array.isArray(value.diagnostics)
+  )
+}
+
+const describe = (d: { code: string; message: string; file?: string; line?: number }): string =>
+  `${d.file === undefined ? '' : `${d.file}:${d.line ?? '?'}: `}${d.code}: ${d.message}`
+
+export function validateVassal(file: VassalFile, config: Config): Validation {
+  const argv = vassalArgv(file.path, config)
+  const env = vassalEnvironment(process.env, file.name)
+  const cwd = path.dirname(file.path)
+  if (!config.emperorTyrant) {
+    const result = loadConfig({ argv, env, useEnvOptions: true, cwd })
+    const errors = result.diagnostics.items.filter((d) => d.severity === 'error')
+    if (result.config === undefined) {
+      return {
+        isValid: false,
+        errors: errors.map((d) =>
+          describe({
+            ...d,
+            ...(d.where !== undefined && 'file' in d.where ? { file: d.where.file, line: d.where.line } : {}),
+          }),
+        ),
+      }
+    }
+    const values = result.config as unknown as Record<string, unknown>
+    const key = masterOptions.map((name) =>
+      JSON.stringify(values[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] ?? null),
+    )
+    return { isValid: true, masterKey: key.join('|') }
+  }
+  const { uid, gid } = tyrantIdentity(file, config)
+  if (uid === 0 || gid === 0)
+    return { isValid: false, errors: [`[emperor-tyrant] invalid permissions for vassal ${file.name}`] }
+  const check = spawnSync(
+    'setpriv',
+    [
+      `--reuid=${uid}`,
+      `--regid=${gid}`,
+      '--clear-groups',
+      '--',
+      process.execPath,
+      process.argv[1] ?? '',
+      'print-config',
+      ...argv,
+      '--format',
+      'json',
+    ],
+    { cwd, env, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+  )
+  let printed: unknown
+  try {
+    printed = JSON.parse(check.stdout)
+  } catch {
+    return {
+      isValid: false,
+      errors: [
+        `cannot check the config as uid ${uid}: ${check.stderr.trim() || check.error?.message || 'no output'}`,
+      ],
+    }
+  }
+  if (!isPrintedConfig(printed))
+    return { isValid: false, errors: ['cannot check the config: unexpected output'] }
+  if (!printed.ok)
+    return { isValid: false, errors: printed.diagnostics.filter((d) => d.severity === 'error').map(describe) }
+  const key = masterOptions.map((name) => JSON.stringify(printed.options[name]?.value ?? null))
+  return { isValid: true, masterKey: key.join('|') }
+}

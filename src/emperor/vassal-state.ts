@@ -1,0 +1,28 @@
+// The states of a vassal (DESIGN.md "Vassal states"), and the edges between them.
+
+/**
+ * spawning → ready ⇄ reloading → stopping → stopped; beside them throttled (crash-looping, waiting for its
+ * next try), invalid (config error, waiting for a file change) and refused (tyrant or privilege rule).
+ */
+export type VassalState =
+  'spawning' | 'ready' | 'reloading' | 'stopping' | 'stopped' | 'throttled' | 'invalid' | 'refused'
+
+const edges: Readonly<Record<VassalState, readonly VassalState[]>> = {
+  spawning: ['ready', 'stopping', 'throttled', 'invalid', 'refused', 'spawning'],
+  ready: ['reloading', 'stopping', 'throttled', 'invalid', 'spawning', 'ready'],
+  reloading: ['ready', 'stopping', 'throttled', 'invalid', 'spawning'],
+  stopping: ['stopped'],
+  stopped: [],
+  throttled: ['spawning', 'stopping', 'invalid', 'refused'],
+  invalid: ['spawning', 'stopping', 'refused', 'invalid'],
+  refused: ['spawning', 'stopping', 'invalid', 'refused'],
+}
+
+export function isLegalTransition(from: VassalState, to: VassalState): boolean {
+  return edges[from].includes(to)
+}
+
+/** States in which the vassal has a live process (what "governing N vassals" counts). */
+export function hasProcess(state: VassalState): boolean {
+  return state === 'spawning' || state === 'ready' || state === 'reloading' || state === 'stopping'
+}

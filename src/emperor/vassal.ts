@@ -1,0 +1,229 @@
+// One vassal as the emperor sees it: its file, its state, its process, and what a change, a death or a
+// removal does to it. The emperor never runs app code: a vassal is a `tsgi` instance in its own process.
+import type { ChildProcess } from 'node:child_process'
+
+import { isVassalMessage } from '../control/messages.js'
+import type { Logger } from '../observe/logger.js'
+import type { VassalFile } from './monitors/monitor.js'
+import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
+import { hasProcess, isLegalTransition, type VassalState } from './vassal-state.js'
+
+export type Validation =
+  | { readonly isValid: true; readonly masterKey: string }
+  | { readonly isValid: false; readonly errors: readonly string[] }
+
+export interface VassalContext {
+  readonly logger: Logger
+  /** emperor-curse-tolerance: how long a stopping vassal may take before SIGKILL. */
+  readonly mercyMs: number
+  readonly throttle: ThrottleOptions
+  /** emperor-reload-on-change: a changed file reloads the vassal (false: only `tsgi reload NAME`). */
+  readonly isReloadOnChange: boolean
+  /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
+  validate(file: VassalFile): Validation
+  /** Starts the vassal's process, or says why it is refused (tyrant rules). */
+  spawn(file: VassalFile): ChildProcess | { readonly refused: string }
+  onStateChange(vassal: Vassal): void
+}
+
+export interface VassalExit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly at: number
+}
+
+export class Vassal {
+  readonly name: string
+  #file: VassalFile
+  #state: VassalState = 'spawning'
+  #child: ChildProcess | undefined
+  #startedAt = 0
+  #masterKey: string | undefined
+  #configError: string | undefined
+  #lastExit: VassalExit | undefined
+  #respawns = 0
+  #timer: NodeJS.Timeout | undefined
+  #stopped: Promise<void> | undefined
+  /** Set while a restart stops the old process: its exit is expected, not a death to respawn from. */
+  #isRestarting = false
+  readonly #context: VassalContext
+  readonly #throttle: RespawnThrottle
+
+  constructor(file: VassalFile, context: VassalContext) {
+    this.name = file.name
+    this.#file = file
+    this.#context = context
+    this.#throttle = new RespawnThrottle(context.throttle)
+    this.#start()
+  }
+
+  get state(): VassalState {
+    return this.#state
+  }
+
+  get pid(): number | undefined {
+    return hasProcess(this.#state) ? this.#child?.pid : undefined
+  }
+
+  get file(): VassalFile {
+    return this.#file
+  }
+
+  /** The config error that keeps the vassal invalid (or that a refused reload met), if any. */
+  get configError(): string | undefined {
+    return this.#configError
+  }
+
+  get lastExit(): VassalExit | undefined {
+    return this.#lastExit
+  }
+
+  get respawns(): number {
+    return this.#respawns
+  }
+
+  #log(message: string): void {
+    this.#context.logger.log(`[emperor] vassal ${this.name}: ${message}`)
+  }
+
+  #transition(next: VassalState, reason: string): void {
+    if (!isLegalTransition(this.#state, next)) {
+      this.#log(`ignored an illegal state change ${this.#state} → ${next} (${reason}); this is a bug in tsgi`)
+      return
+    }
+    if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`)
+    this.#state = next
+    this.#context.onStateChange(this)
+  }
+
+  #start(): void {
+    clearTimeout(this.#timer)
+    const validation = this.#context.validate(this.#file)
+    if (!validation.isValid) {
+      this.#configError = validation.errors.join('; ')
+      for (const error of validation.errors) this.#log(`config error: ${error}`)
+      this.#transition('invalid', 'its config has errors; waiting for the file to change')
+      return
+    }
+    this.#configError = undefined
+    this.#masterKey = validation.masterKey
+    const spawned = this.#context.spawn(this.#file)
+    if ('refused' in spawned) {
+      this.#configError = spawned.refused
+      this.#transition('refused', spawned.refused)
+      return
+    }
+    this.#child = spawned
+    this.#startedAt = Date.now()
+    this.#transition('spawning', `started (pid: ${spawned.pid ?? '?'})`)
+    const child = spawned
+    child.on('message', (message: unknown) => {
+      if (!isVassalMessage(message) || this.#child !== child) return
+      if (message.type === 'vassal-ready' && (this.#state === 'spawning' || this.#state === 'reloading')) {
+        this.#transition('ready', 'it serves')
+      } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
+        this.#configError = message.reason
+        this.#transition('ready', `its reload failed, the old generation serves: ${message.reason}`)
+      }
+    })
+    child.on('error', () => undefined)
+    child.once('exit', (code, signal) => this.#onExit(child, code, signal))
+  }
+
+  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#child !== child) return
+    this.#lastExit = { code, signal, at: Date.now() }
+    const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`
+    if (this.#state === 'stopping') {
+      this.#transition('stopped', `stopped (${how})`)
+      return
+    }
+    if (this.#isRestarting) return
+    if (code === 1 || code === 2) {
+      // DESIGN.md exit codes: a config or usage error; retrying before the file changes would fail again.
+      this.#transition('invalid', `it exited with a config error (${how}); waiting for the file to change`)
+      return
+    }
+    const delay = this.#throttle.delayAfterDeath(Date.now() - this.#startedAt)
+    this.#respawns++
+    if (delay === 0) {
+      this.#log(`died (${how}), respawning`)
+      this.#start()
+      return
+    }
+    this.#transition('throttled', `died (${how}) soon after it started; next try in ${delay}ms`)
+    this.#timer = setTimeout(() => this.#start(), delay)
+  }
+
+  /** The monitor saw the file change (or the operator asked for a reload with `force`). */
+  apply(file: VassalFile, options: { force?: boolean } = {}): void {
+    const isChanged = file.stamp !== this.#file.stamp
+    this.#file = file
+    if (!isChanged && options.force !== true) return
+    if (this.#state === 'stopping' || this.#state === 'stopped') return
+    if (!hasProcess(this.#state)) {
+      this.#throttle.reset()
+      this.#start()
+      return
+    }
+    if (!this.#context.isReloadOnChange && options.force !== true) {
+      this.#log('its file changed; emperor-reload-on-change is off, so it keeps running as it is')
+      return
+    }
+    const validation = this.#context.validate(file)
+    if (!validation.isValid) {
+      // uWSGI would curse the vassal; tsgi keeps the old config serving and reports the error.
+      this.#configError = validation.errors.join('; ')
+      for (const error of validation.errors)
+        this.#log(`new config refused, the old one keeps serving: ${error}`)
+      this.#context.onStateChange(this)
+      return
+    }
+    this.#configError = undefined
+    if (validation.masterKey !== this.#masterKey) {
+      this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
+      void this.#restart()
+      return
+    }
+    this.#transition('reloading', 'its file changed')
+    this.#child?.kill('SIGHUP')
+  }
+
+  async #restart(): Promise<void> {
+    this.#isRestarting = true
+    await this.#terminate()
+    this.#isRestarting = false
+    if (this.#stopped !== undefined) return
+    this.#throttle.reset()
+    this.#start()
+  }
+
+  /** SIGTERM, then SIGKILL after the mercy; resolves when the process is gone. */
+  #terminate(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.#child
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.#context.mercyMs)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      child.kill(signal)
+    })
+  }
+
+  /** Graceful stop (the file was removed, or the emperor stops); idempotent. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.#stopped ??= (async () => {
+      clearTimeout(this.#timer)
+      if (hasProcess(this.#state)) {
+        this.#transition('stopping', signal === 'SIGKILL' ? 'killed' : 'stopping')
+        await this.#terminate(signal)
+      } else {
+        this.#state = 'stopping'
+        this.#transition('stopped', 'removed')
+      }
+    })()
+    return this.#stopped
+  }
+}
