@@ -145,14 +145,6 @@ test('text read through @(file) is never echoed in errors or print-config', (t) 
   assert.match(printed.stdout, /^chdir = \/srv\/@\(secret\)/m)
 })
 
-test('tsgi refuses to start a role this build does not have yet, after validating its config', (t) => {
-  const dir = makeTempDir(t)
-  const file = dir.write('emperor.ini', `emperor = ${dir.path}/vassals\n`)
-  const result = runCli(['--ini', file])
-  assert.equal(result.status, 2)
-  assert.match(result.stderr, /ERR_USAGE_ROLE_NOT_AVAILABLE: Cannot run the emperor role .*issue #4/)
-})
-
 test('tsgi colours its output on a terminal only, and never with NO_COLOR', (t) => {
   const escape = '\x1b['
   const dir = makeTempDir(t)
@@ -185,4 +177,18 @@ test('tsgi help OPTION --format json describes the option for programs', () => {
   assert.equal(option.name, 'chmod-socket')
   assert.equal(option.repeatable, false)
   assert.deepEqual(option.roles, ['instance'])
+})
+
+test('tsgi refuses a Python app in this build, naming the issue that brings the runtime', (t) => {
+  const dir = makeTempDir(t)
+  const result = runCli([
+    '--http-socket',
+    `${dir.path}/x.sock`,
+    '--plugin',
+    'python3',
+    '--module',
+    'mysite.wsgi:application',
+  ])
+  assert.equal(result.status, 2)
+  assert.match(result.stderr, /ERR_USAGE_ROLE_NOT_AVAILABLE: Cannot run the Python runtime role .*issue #6/)
 })

@@ -1,0 +1,597 @@
+// The emperor governing real vassal processes (issue #4, Acceptance): vassal files started, reloaded and
+// stopped as they come, change and go; an invalid edit leaves the old vassal serving; a crash-looping vassal
+// is throttled; SIGTERM stops everything gracefully and SIGKILL leaves no orphan; tyrant mode runs each vassal
+// as its file's owner; a burst of files ends with exactly the right set running. Every wait is on a log line
+// or a state, bounded by a deadline that only bounds a hang (CI has 2 cores: the deadlines are generous).
+import assert from 'node:assert/strict'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import { test, type TestContext } from 'node:test'
+
+import { lookupGroup, lookupUser } from '../../../src/platform/user-directory.js'
+import { fixturePath } from '../../helpers/fixture-path.js'
+import { httpRequest } from '../../helpers/http-client.js'
+import { startTsgi, type RunningTsgi } from '../../helpers/start-tsgi.js'
+import { makeTempDir } from '../../helpers/temp-dir.js'
+import { ensureSeedUsers, isRoot } from '../../helpers/test-users.js'
+import { waitFor, waitForEvent } from '../../helpers/wait-for.js'
+
+/** Bounds every wait on the emperor: a vassal is two Node processes, and CI has 2 cores. */
+const deadlineMs = 60_000
+/** Bounds a whole test, so a hang fails it instead of the run. */
+const testTimeoutMs = 180_000
+const nobody = 65534
+const needsRoot = isRoot() ? false : 'needs root: tyrant mode changes users and chowns vassal files'
+
+interface Setup {
+  readonly base: string
+  readonly vassalDir: string
+  /** Where vassals put their unix sockets: writable by the user they drop to, so vacuum works. */
+  readonly runDir: string
+  readonly emperorIni: string
+}
+
+/** A 0755 temp dir with the fixture apps, an empty vassal directory, a run/ dir and emperor.ini. */
+function setUp(t: TestContext, emperorLines: readonly string[] = []): Setup {
+  const dir = makeTempDir(t)
+  for (const app of ['hello.mjs', 'broken.mjs', 'busy-loop.mjs'])
+    dir.write(path.join('apps', app), readFileSync(fixturePath('apps', app)))
+  const vassalDir = path.join(dir.path, 'vassals')
+  mkdirSync(vassalDir, { mode: 0o755 })
+  const runDir = path.join(dir.path, 'run')
+  mkdirSync(runDir, { mode: 0o755 })
+  if (isRoot()) chownSync(runDir, nobody, nobody)
+  const emperorIni = dir.write(
+    'emperor.ini',
+    ['; the emperor of one test', `emperor = ${vassalDir}`, ...emperorLines, ''].join('\n'),
+  )
+  return { base: dir.path, vassalDir, runDir, emperorIni }
+}
+
+interface VassalOptions {
+  /** The app in apps/ (hello.mjs unless told). */
+  readonly app?: string
+  /** Extra ini lines, after the usual ones. */
+  readonly lines?: readonly string[]
+  /** As root, add `uid = nobody`/`gid = nogroup` (a root emperor refuses app code as root); true unless told. */
+  readonly hasIdentity?: boolean
+  /** The directory of its socket; the setup's run/ unless told. */
+  readonly runDir?: string
+}
+
+const socketOf = (setup: Setup, stem: string, runDir = setup.runDir): string =>
+  path.join(runDir, `${stem}.sock`)
+
+function vassalText(setup: Setup, stem: string, options: VassalOptions = {}): string {
+  const identity = isRoot() && options.hasIdentity !== false ? ['uid = nobody', 'gid = nogroup'] : []
+  return [
+    `; vassal ${stem} of an emperor test`,
+    `http-socket = ${socketOf(setup, stem, options.runDir)}`,
+    `module = ${path.join(setup.base, 'apps', options.app ?? 'hello.mjs')}`,
+    'vacuum = true',
+    ...identity,
+    ...(options.lines ?? []),
+    '',
+  ].join('\n')
+}
+
+function writeVassal(setup: Setup, stem: string, options: VassalOptions = {}): string {
+  const file = path.join(setup.vassalDir, `${stem}.ini`)
+  writeFileSync(file, vassalText(setup, stem, options))
+  return file
+}
+
+async function startEmperor(t: TestContext, setup: Setup): Promise<RunningTsgi> {
+  return startTsgi(t, ['--ini', setup.emperorIni], {
+    cwd: setup.base,
+    readyPattern: /The Emperor is governing/,
+  })
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** The emperor's line for vassal `name` entering `state` (from any state), as `[emperor] vassal NAME: A → B (reason)`. */
+const entered = (name: string, state: string): RegExp =>
+  new RegExp(`\\[emperor\\] vassal ${escapeRegExp(name)}: \\S+ → ${state} \\(`)
+
+function waitForState(tsgi: RunningTsgi, name: string, state: string, from = 0): Promise<RegExpExecArray> {
+  return tsgi.waitForOutput(entered(name, state), { from, timeoutMs: deadlineMs })
+}
+
+interface Answer {
+  readonly pid: number
+  readonly greeting: string | null
+}
+
+/** One GET over the vassal's unix http-socket; a non-200 answer is a failure. */
+async function ask(socketPath: string, urlPath = '/'): Promise<Answer> {
+  const response = await httpRequest({ socketPath, path: urlPath }, { timeoutMs: 30_000 })
+  assert.equal(response.status, 200, `GET ${urlPath} on ${socketPath}: ${response.body.toString()}`)
+  return JSON.parse(response.body.toString()) as Answer
+}
+
+interface Tally {
+  readonly ok: number
+  readonly failures: readonly string[]
+  readonly pids: ReadonlySet<number>
+}
+
+interface Asker {
+  /** What was answered so far. */
+  tally(): Tally
+  /** Ends the loop after the requests in flight, and returns the tally. */
+  stop(): Promise<Tally>
+}
+
+/** Far more requests than any test needs: it bounds the loop should stop() never come. */
+const maxRequests = 200_000
+
+/**
+ * Keeps `lanes` clients asking `socketPath` one request after another until stop() (registered for the end
+ * of the test too, so a failing test never leaves it running). Counts answers, failures and worker pids.
+ */
+function keepAsking(t: TestContext, socketPath: string, lanes = 1): Asker {
+  let ok = 0
+  const failures: string[] = []
+  const pids = new Set<number>()
+  let sent = 0
+  let isStopped = false
+  const lane = async (): Promise<void> => {
+    while (!isStopped && sent < maxRequests) {
+      sent++
+      try {
+        pids.add((await ask(socketPath)).pid)
+        ok++
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error))
+      }
+    }
+  }
+  const running = Promise.all(Array.from({ length: lanes }, lane))
+  const tally = (): Tally => ({ ok, failures: [...failures], pids: new Set(pids) })
+  const stop = async (): Promise<Tally> => {
+    isStopped = true
+    await running
+    return tally()
+  }
+  t.after(stop)
+  return { tally, stop }
+}
+
+function waitForAnswers(asker: Asker, count: number, what: string): Promise<true> {
+  return waitFor(
+    `${count} answers ${what} (${asker.tally().failures.length} failures so far)`,
+    () => {
+      const { ok, failures } = asker.tally()
+      if (failures.length > 0) throw new Error(`a request failed ${what}: ${failures[0] ?? ''}`)
+      return ok >= count ? true : undefined
+    },
+    { timeoutMs: deadlineMs },
+  )
+}
+
+function assertNoFailure(tally: Tally, what: string): void {
+  assert.deepEqual(
+    tally.failures.slice(0, 3),
+    [],
+    `${tally.failures.length} of ${tally.ok + tally.failures.length} requests failed: ${what}`,
+  )
+  assert.ok(tally.ok > 0, `some requests were answered: ${what}`)
+}
+
+/** The parent pid and command line of a live process. */
+function processInfo(pid: number): { ppid: number; cmdline: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ')
+    return { ppid, cmdline }
+  } catch {
+    return undefined
+  }
+}
+
+/** The master of vassal file `file` (a child of the emperor started with it) and that master's workers. */
+function vassalProcesses(tsgi: RunningTsgi, file: string): { master: number; workers: number[] } {
+  const infos = tsgi.processes().map((pid) => ({ pid, info: processInfo(pid) }))
+  const masters = infos.filter(
+    ({ info }) => info?.ppid === tsgi.pid && info.cmdline.includes(` --config ${file}`),
+  )
+  assert.equal(masters.length, 1, `one master runs for ${file}`)
+  const master = masters[0]?.pid ?? -1
+  return { master, workers: infos.filter(({ info }) => info?.ppid === master).map(({ pid }) => pid) }
+}
+
+/** CPU time (user + system, in clock ticks) a process has used: fields 14 and 15 of /proc/PID/stat. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+/** The real, effective, saved and filesystem ids of a process, from /proc/PID/status. */
+function idsOf(pid: number): { uids: number[]; gids: number[] } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const field = (name: string): number[] =>
+    (new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '').split(/\s+/).map(Number)
+  return { uids: field('Uid'), gids: field('Gid') }
+}
+
+test(
+  'emperor starts every vassal file present at start and each serves',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    writeVassal(setup, 'alpha')
+    writeVassal(setup, 'beta')
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    await waitForState(tsgi, 'beta.ini', 'ready')
+    await tsgi.waitForOutput(/The Emperor is governing 2 vassals/, { timeoutMs: deadlineMs })
+    const [alpha, beta] = await Promise.all([ask(socketOf(setup, 'alpha')), ask(socketOf(setup, 'beta'))])
+    assert.notEqual(alpha.pid, beta.pid, 'each vassal has its own worker')
+  },
+)
+
+test(
+  'emperor starts a dropped file, reloads a touched one without failing a request, and stops a removed one',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    const alphaFile = writeVassal(setup, 'alpha')
+    writeVassal(setup, 'beta')
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    await waitForState(tsgi, 'beta.ini', 'ready')
+    // The neighbour keeps being asked throughout: nothing done to the others may disturb it.
+    const neighbour = keepAsking(t, socketOf(setup, 'beta'))
+
+    // Dropped: a new vassal starts and serves.
+    let from = tsgi.output().length
+    const gammaFile = writeVassal(setup, 'gamma')
+    await waitForState(tsgi, 'gamma.ini', 'ready', from)
+    await ask(socketOf(setup, 'gamma'))
+
+    // Touched: a rolling reload under load, with no failed request and a new worker at the end.
+    const alphaSocket = socketOf(setup, 'alpha')
+    const oldPid = (await ask(alphaSocket)).pid
+    const load = keepAsking(t, alphaSocket, 4)
+    await waitForAnswers(load, 50, 'before the touch')
+    from = tsgi.output().length
+    const now = new Date()
+    utimesSync(alphaFile, now, now)
+    await waitForState(tsgi, 'alpha.ini', 'reloading', from)
+    await waitForState(tsgi, 'alpha.ini', 'ready', from)
+    await waitForAnswers(load, Math.max(300, load.tally().ok + 50), 'across the touch')
+    const loaded = await load.stop()
+    assertNoFailure(loaded, 'on the touched vassal')
+    assert.ok(loaded.ok >= 300, `at least 300 requests across the touch (${loaded.ok})`)
+    await waitFor(
+      `the old worker ${oldPid} of alpha.ini to drain and exit`,
+      () => (tsgi.processes().includes(oldPid) ? undefined : true),
+      { timeoutMs: deadlineMs },
+    )
+    assert.notEqual((await ask(alphaSocket)).pid, oldPid, 'a new worker answers after the touch')
+
+    // Removed: the vassal stops, and vacuum removes its socket.
+    from = tsgi.output().length
+    unlinkSync(gammaFile)
+    await waitForState(tsgi, 'gamma.ini', 'stopped', from)
+    assert.equal(existsSync(socketOf(setup, 'gamma')), false, "vacuum removed gamma's socket")
+    await tsgi.waitForOutput(/The Emperor is governing 2 vassals/, { from, timeoutMs: deadlineMs })
+
+    assertNoFailure(await neighbour.stop(), 'on the neighbour beta.ini')
+    await ask(alphaSocket)
+  },
+)
+
+test(
+  'emperor keeps the old vassal serving when its file is edited into an invalid config, and applies the fix',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    const alphaFile = writeVassal(setup, 'alpha', { lines: ['env = GREETING=first'] })
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    const socket = socketOf(setup, 'alpha')
+    const before = await ask(socket)
+    assert.equal(before.greeting, 'first')
+    const serving = keepAsking(t, socket)
+
+    let from = tsgi.output().length
+    writeFileSync(
+      alphaFile,
+      vassalText(setup, 'alpha', { lines: ['env = GREETING=broken', 'processes = many'] }),
+    )
+    const refusal = await tsgi.waitForOutput(/\[emperor\] vassal alpha\.ini: new config refused[^\n]*/, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    assert.match(refusal[0], /ERR_CONFIG_\w+/, 'the error is reported with its code')
+    assert.match(refusal[0], /processes/, 'the error names the option')
+    await waitForAnswers(serving, serving.tally().ok + 5, 'after the invalid edit')
+    const during = await ask(socket)
+    assert.equal(during.pid, before.pid, 'the old worker serves')
+    assert.equal(during.greeting, 'first', 'with the old config')
+
+    from = tsgi.output().length
+    writeFileSync(alphaFile, vassalText(setup, 'alpha', { lines: ['env = GREETING=fixed'] }))
+    await waitForState(tsgi, 'alpha.ini', 'reloading', from)
+    await waitForState(tsgi, 'alpha.ini', 'ready', from)
+    await waitFor(
+      'the fixed config to answer',
+      async () => ((await ask(socket)).greeting === 'fixed' ? true : undefined),
+      { timeoutMs: deadlineMs },
+    )
+    assertNoFailure(await serving.stop(), 'through the invalid edit and its fix')
+  },
+)
+
+test(
+  'emperor throttles a vassal whose app fails to load with growing delays while a neighbour keeps answering',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    // A small step, so that the growing delays come soon; the default is 1 s as in uWSGI.
+    const setup = setUp(t, ['emperor-throttle = 200'])
+    writeVassal(setup, 'healthy')
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'healthy.ini', 'ready')
+    const neighbour = keepAsking(t, socketOf(setup, 'healthy'))
+
+    const from = tsgi.output().length
+    writeVassal(setup, 'broken', { app: 'broken.mjs', lines: ['need-app = true'] })
+    const throttled =
+      /\[emperor\] vassal broken\.ini: \S+ → throttled \([^\n]*exit code 4[^\n]*next try in (\d+)ms/g
+    const delays = await waitFor(
+      'two throttled respawns of broken.ini',
+      () => {
+        const found = [...tsgi.output().slice(from).matchAll(throttled)].map((match) => Number(match[1]))
+        return found.length >= 2 ? found : undefined
+      },
+      { timeoutMs: deadlineMs },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; output:\n${tsgi.output()}`)
+    })
+    const [first = 0, second = 0] = delays
+    assert.ok(first > 0 && second > first, `the delays grow: ${delays.join(', ')} ms`)
+    await ask(socketOf(setup, 'healthy'))
+    assertNoFailure(await neighbour.stop(), 'on the healthy neighbour')
+  },
+)
+
+test(
+  'emperor marks a vassal file with a config error invalid and starts it once the file is fixed',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    writeVassal(setup, 'healthy')
+    const badFile = writeVassal(setup, 'bad', { lines: ['processes = many'] })
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'healthy.ini', 'ready')
+    await waitForState(tsgi, 'bad.ini', 'invalid')
+    assert.match(tsgi.output(), /\[emperor\] vassal bad\.ini: config error: [^\n]*ERR_CONFIG_\w+/)
+    const neighbour = keepAsking(t, socketOf(setup, 'healthy'))
+
+    const from = tsgi.output().length
+    writeFileSync(badFile, vassalText(setup, 'bad', { lines: ['processes = 1'] }))
+    await waitForState(tsgi, 'bad.ini', 'spawning', from)
+    await waitForState(tsgi, 'bad.ini', 'ready', from)
+    await ask(socketOf(setup, 'bad'))
+    assertNoFailure(await neighbour.stop(), 'on the healthy neighbour')
+  },
+)
+
+test(
+  'emperor stops every vassal gracefully on SIGTERM and leaves no process behind',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    writeVassal(setup, 'alpha')
+    writeVassal(setup, 'beta', { lines: ['processes = 2'] })
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    await waitForState(tsgi, 'beta.ini', 'ready')
+    assert.equal(tsgi.processes().length, 1 + 2 + 3, 'the emperor, two masters and three workers run')
+
+    tsgi.signal('SIGTERM')
+    assert.deepEqual(await tsgi.exited(deadlineMs), { code: 0, signal: null })
+    for (const name of ['alpha.ini', 'beta.ini'])
+      assert.match(
+        tsgi.output(),
+        new RegExp(`\\[emperor\\] vassal ${escapeRegExp(name)}: stopping → stopped \\([^\\n]*exit code 0`),
+        `${name} exited 0`,
+      )
+    assert.deepEqual(tsgi.processes(), [], 'no process of the emperor is left')
+    for (const stem of ['alpha', 'beta'])
+      assert.equal(existsSync(socketOf(setup, stem)), false, `vacuum removed ${stem}'s socket`)
+  },
+)
+
+test(
+  'emperor SIGKILL leaves no orphan: every vassal and worker exits, even a worker stuck in a busy loop',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    writeVassal(setup, 'alpha')
+    // The master drains its workers when the emperor goes; a worker stuck in app code never drains, so it is
+    // killed after this mercy (60 s by default; short here to keep the test short).
+    const busyFile = writeVassal(setup, 'busy', { app: 'busy-loop.mjs', lines: ['worker-reload-mercy = 2'] })
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    await waitForState(tsgi, 'busy.ini', 'ready')
+    const { workers } = vassalProcesses(tsgi, busyFile)
+    const [busyWorker] = workers
+    assert.ok(busyWorker !== undefined, 'busy.ini has a worker')
+
+    const spin = http.request({ socketPath: socketOf(setup, 'busy'), path: '/spin', agent: false })
+    t.after(() => spin.destroy())
+    spin.on('error', () => undefined) // Never answered: the worker dies in its loop.
+    spin.end()
+    await waitForEvent(spin, 'finish', 'GET /spin to be written', deadlineMs)
+    // An idle worker burns no CPU; 50 ticks (half a second at the usual 100 Hz) means it is in the loop.
+    const ticks = cpuTicks(busyWorker)
+    await waitFor(`worker ${busyWorker} to spin on /spin`, () =>
+      cpuTicks(busyWorker) - ticks >= 50 ? true : undefined,
+    )
+    const before = tsgi.processes().filter((pid) => pid !== tsgi.pid)
+    assert.equal(before.length, 4, 'two masters and two workers run')
+
+    tsgi.signal('SIGKILL')
+    assert.deepEqual(await tsgi.exited(deadlineMs), { code: null, signal: 'SIGKILL' })
+    await waitFor(
+      'every vassal and worker to exit after the emperor was SIGKILLed',
+      () => (tsgi.processes().length === 0 ? true : undefined),
+      { timeoutMs: deadlineMs },
+    ).catch((error: unknown) => {
+      const left = tsgi.processes().map((pid) => `${pid}: ${processInfo(pid)?.cmdline ?? '?'}`)
+      throw new Error(`${String(error)}; still running:\n${left.join('\n')}\noutput:\n${tsgi.output()}`)
+    })
+  },
+)
+
+test(
+  'tyrant emperor runs each vassal as its file owner whatever uid the file sets',
+  { timeout: testTimeoutMs, skip: needsRoot },
+  async (t) => {
+    assert.equal(ensureSeedUsers(), undefined)
+    const alex = lookupUser('alex')
+    const users = lookupGroup('users')
+    assert.ok(alex !== undefined && users !== undefined, 'the seed user alex and group users exist')
+    const setup = setUp(t, ['emperor-tyrant = true'])
+    const owners = {
+      shop: { uid: nobody, gid: nobody },
+      blog: { uid: alex.uid, gid: users.gid },
+    } as const
+    const files = new Map<string, string>()
+    for (const [stem, owner] of Object.entries(owners)) {
+      // Each owner's sockets go in a directory of its own, so its vassal can bind and vacuum there.
+      const runDir = path.join(setup.base, `run-${stem}`)
+      mkdirSync(runDir, { mode: 0o755 })
+      chownSync(runDir, owner.uid, owner.gid)
+      const file = path.join(setup.vassalDir, `${stem}.ini`)
+      // A hostile line: in tyrant mode the file cannot choose who it runs as.
+      writeFileSync(
+        file,
+        vassalText(setup, stem, { runDir, hasIdentity: false, lines: ['uid = root', 'gid = root'] }),
+      )
+      chmodSync(file, 0o644)
+      chownSync(file, owner.uid, owner.gid)
+      files.set(stem, file)
+    }
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'shop.ini', 'ready')
+    await waitForState(tsgi, 'blog.ini', 'ready')
+
+    for (const [stem, owner] of Object.entries(owners)) {
+      const { master, workers } = vassalProcesses(tsgi, files.get(stem) ?? '')
+      assert.equal(workers.length, 1, `${stem}.ini has one worker`)
+      const answer = await ask(socketOf(setup, stem, path.join(setup.base, `run-${stem}`)))
+      assert.deepEqual([answer.pid], workers, `${stem}.ini's worker answers`)
+      for (const pid of [master, ...workers]) {
+        assert.deepEqual(
+          idsOf(pid),
+          { uids: Array(4).fill(owner.uid), gids: Array(4).fill(owner.gid) },
+          `${stem}.ini's process ${pid} runs as its file's owner`,
+        )
+      }
+    }
+
+    // A root-owned vassal file is refused, with a clear log line; the others keep serving.
+    const from = tsgi.output().length
+    const rootFile = path.join(setup.vassalDir, 'rooted.ini')
+    writeFileSync(rootFile, vassalText(setup, 'rooted', { hasIdentity: false }))
+    await tsgi.waitForOutput(/invalid permissions[^\n]*rooted\.ini|rooted\.ini[^\n]*invalid permissions/, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    assert.equal(existsSync(socketOf(setup, 'rooted')), false, 'the root-owned vassal never bound its socket')
+    await ask(socketOf(setup, 'shop', path.join(setup.base, 'run-shop')))
+  },
+)
+
+test(
+  'tyrant emperor puts a vassal whose file is owned by root in the refused state',
+  { timeout: testTimeoutMs, skip: needsRoot },
+  async (t) => {
+    const setup = setUp(t, ['emperor-tyrant = true'])
+    writeVassal(setup, 'rooted', { hasIdentity: false })
+    const tsgi = await startEmperor(t, setup)
+    // DESIGN.md "Vassal states": `refused` is the state of a vassal that breaks a tyrant or privilege rule.
+    const line = await tsgi.waitForOutput(/\[emperor\] vassal rooted\.ini: \S+ → (\w+) \(/, {
+      timeoutMs: deadlineMs,
+    })
+    assert.equal(line[1], 'refused', line[0])
+  },
+)
+
+test(
+  'emperor serves 20 vassal files dropped at once and ends a burst of 100 add/remove events with exactly the right set',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    const tsgi = await startEmperor(t, setup)
+    const initial = Array.from({ length: 20 }, (_, index) => `v${String(index).padStart(2, '0')}`)
+    let from = tsgi.output().length
+    for (const stem of initial) writeVassal(setup, stem)
+    for (const stem of initial) await waitForState(tsgi, `${stem}.ini`, 'ready', from)
+    await Promise.all(initial.map((stem) => ask(socketOf(setup, stem))))
+    assert.equal(tsgi.processes().length, 1 + 2 * initial.length)
+
+    // The burst: w0…w9 are each written or removed 9 times in turn (so each ends present), then v00…v09
+    // are removed: 100 events, after which v10…v19 and w0…w9 must run, and nothing else.
+    from = tsgi.output().length
+    const toggled = Array.from({ length: 10 }, (_, index) => `w${index}`)
+    const present = new Set<string>()
+    for (let event = 0; event < 90; event++) {
+      const stem = toggled[event % toggled.length] ?? ''
+      if (present.delete(stem)) unlinkSync(path.join(setup.vassalDir, `${stem}.ini`))
+      else {
+        writeVassal(setup, stem)
+        present.add(stem)
+      }
+    }
+    const removed = initial.slice(0, 10)
+    for (const stem of removed) unlinkSync(path.join(setup.vassalDir, `${stem}.ini`))
+    const expected = [...initial.slice(10), ...toggled]
+    assert.deepEqual([...present].sort(), [...toggled].sort(), 'every w file ends present')
+
+    for (const stem of removed) await waitForState(tsgi, `${stem}.ini`, 'stopped', from)
+    for (const stem of toggled) await waitForState(tsgi, `${stem}.ini`, 'ready', from)
+    await waitFor(
+      `exactly ${1 + 2 * expected.length} processes: the emperor and a master and a worker per vassal`,
+      () => (tsgi.processes().length === 1 + 2 * expected.length ? true : undefined),
+      { timeoutMs: deadlineMs },
+    ).catch((error: unknown) => {
+      const running = tsgi.processes().map((pid) => `${pid}: ${processInfo(pid)?.cmdline ?? '?'}`)
+      throw new Error(`${String(error)}; running:\n${running.join('\n')}\noutput:\n${tsgi.output()}`)
+    })
+    await waitFor(
+      `the emperor to say it governs ${expected.length} vassals`,
+      () => {
+        const counts = [...tsgi.output().matchAll(/The Emperor is governing (\d+) vassals/g)]
+        return counts.at(-1)?.[1] === String(expected.length) ? true : undefined
+      },
+      { timeoutMs: deadlineMs },
+    )
+    const answers = await Promise.all(expected.map((stem) => ask(socketOf(setup, stem))))
+    assert.equal(
+      new Set(answers.map((answer) => answer.pid)).size,
+      expected.length,
+      'each has its own worker',
+    )
+    for (const stem of removed)
+      assert.equal(existsSync(socketOf(setup, stem)), false, `vacuum removed ${stem}'s socket`)
+    // One master per expected vassal file, and no other.
+    for (const stem of expected) vassalProcesses(tsgi, path.join(setup.vassalDir, `${stem}.ini`))
+  },
+)
