@@ -157,10 +157,22 @@ export class Vassal {
 
   /** The monitor saw the file change (or the operator asked for a reload with `force`). */
   apply(file: VassalFile, options: { force?: boolean } = {}): void {
-    const isChanged = file.stamp !== this.#file.stamp
+    const previous = this.#file
+    const isOwnerChanged =
+      file.owner.uid !== previous.owner.uid ||
+      file.owner.gid !== previous.owner.gid ||
+      file.linkOwner.uid !== previous.linkOwner.uid ||
+      file.linkOwner.gid !== previous.linkOwner.gid
+    const isChanged = file.stamp !== previous.stamp || isOwnerChanged
     this.#file = file
     if (!isChanged && options.force !== true) return
     if (this.#state === 'stopping' || this.#state === 'stopped') return
+    if (isOwnerChanged && hasProcess(this.#state)) {
+      // In tyrant mode the owner is who the vassal runs as: a new owner means a new process.
+      this.#log('its file changed owner: restarting it')
+      void this.#restart()
+      return
+    }
     if (!hasProcess(this.#state)) {
       this.#throttle.reset()
       this.#start()
