@@ -1,17 +1,15 @@
 // The master of one app (an instance; what a vassal is). It never runs app code: it binds the sockets,
 // drops privileges, keeps N workers serving, reloads them on SIGHUP or a touched file, and stops them on
 // SIGTERM/SIGINT (gracefully) or SIGQUIT (at once), cleaning up after itself with `vacuum`.
-import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 
 import type { Config } from '../config/options/registry.js'
 import type { LoadResult } from '../config/resolve-config.js'
-import type { SuccessorReady, VassalMessage, WorkerStart } from '../control/messages.js'
+import type { SuccessorReady, WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
-import { Logger } from '../observe/logger.js'
-import { dropPrivileges } from '../platform/drop-privileges.js'
 import { onSignalIntents, type SignalIntent } from '../platform/signals.js'
-import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
-import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
+import { vacuumListeners } from './listeners.js'
+import { checkRuntime, removePidfile, startMaster } from './start-master.js'
 import { startSuccessor } from './successor.js'
 import { spawnWorker } from './spawn-worker.js'
 import { TouchWatcher } from './touch-watcher.js'
@@ -40,65 +38,6 @@ function changedMasterOptions(before: Config, after: Config): string[] {
   return masterOptions.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
 }
 
-/** The IPC channel to the emperor, when this instance is a vassal. */
-function emperorChannel(): { send(message: VassalMessage): void; onGone(handler: () => void): void } {
-  return {
-    send: (message) => process.send?.(message, () => undefined),
-    onGone: (handler) => process.once('disconnect', handler),
-  }
-}
-
-/** Removes the pidfile only while it still holds this master's pid (a successor may have rewritten it). */
-function removePidfile(pidfile: string, logger: Logger): void {
-  try {
-    if (readFileSync(pidfile, 'utf8').trim() !== String(process.pid)) return
-    unlinkSync(pidfile)
-  } catch (error) {
-    logger.log(`vacuum: cannot remove pidfile ${pidfile}: ${String(error)}`)
-  }
-}
-
-/** Which runtime serves `config`: only Node.js in this build (Python arrives with issue #6). */
-function checkRuntime(config: Config): string {
-  const module = config.module
-  // uWSGI's `0:cgi` form: the modifier prefix means nothing to tsgi.
-  const plugins = config.plugin.flat().map((name) => name.toLowerCase().replace(/^\d+:/, ''))
-  const isPython = plugins.some((name) => name.startsWith('python')) || config.wsgiFile !== undefined
-  if (isPython) throw makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'Python runtime', issue: 6 })
-  if (plugins.includes('cgi'))
-    throw makeError('ERR_CONFIG_NOT_AVAILABLE', { what: 'plugin = cgi (the CGI runtime)' })
-  if (module === undefined) throw makeError('ERR_RUNTIME_NO_APP', {})
-  return module
-}
-
-/** Plugin names that choose nothing in this build: said once at start, as uWSGI logs an unloadable plugin. */
-function unusedPlugins(config: Config): string[] {
-  return config.plugin.flat().filter((name) => !/^(\d+:)?(node|nodejs|python[\d.]*|cgi)$/i.test(name))
-}
-
-/** Runs a file operation of the master, turning its failure into one clear ERR_INSTANCE_FILE line. */
-function fileStep<T>(option: string, file: string, step: () => T): T {
-  try {
-    return step()
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code
-    const reason =
-      code === 'ENOENT'
-        ? 'its directory does not exist'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : String(code ?? cause)
-    throw makeError('ERR_INSTANCE_FILE', { option, file, reason }, { cause })
-  }
-}
-
-function openLog(config: Config): number | undefined {
-  const logto = config.logto
-  if (logto === undefined) return undefined
-  // Opened before the privilege drop, as uWSGI does, so a root-owned log directory works.
-  return fileStep('logto', logto, () => openSync(logto, 'a', 0o640))
-}
-
 export async function runInstance(
   initial: LoadResult,
   reloadConfig: () => LoadResult,
@@ -106,40 +45,13 @@ export async function runInstance(
   let config = initial.config
   if (config === undefined)
     throw makeError('ERR_INTERNAL_ASSERTION', { what: 'runInstance() without a config' })
-  checkRuntime(config)
-  if (config.umask !== undefined) process.umask(config.umask)
-  const logFd = openLog(config)
-  // Under the emperor: every line carries the vassal's name, and the emperor hears of readiness.
-  const vassalName = process.env.TSGI__VASSAL_NAME
-  const emperor = vassalName !== undefined && process.send !== undefined ? emperorChannel() : undefined
-  const logPrefix = vassalName === undefined ? '' : `[${vassalName}] `
-  const logger = new Logger({
-    prefix: logPrefix,
-    dateFormat: config.logDate,
-    ...(logFd === undefined ? {} : { write: (line: string) => void writeSync(logFd, line) }),
-  })
-  // A successor master (a reload changed the master's own options) adopts its predecessor's sockets.
-  const inherited = takeInheritedSockets(process.env)
-  const successorOf = process.env[successorOfVariable]
-  Reflect.deleteProperty(process.env, successorOfVariable)
-  const listeners: ListenerSet = await bindListeners(config, logger, inherited)
-  closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
-  const pidfile = config.pidfile
-  const isRoot = process.getuid?.() === 0
-  let identity
-  try {
-    if (pidfile !== undefined) fileStep('pidfile', pidfile, () => writeFileSync(pidfile, `${process.pid}\n`))
-    identity = dropPrivileges(config, logger)
-  } catch (error) {
-    // A start that fails after binding leaves no socket behind (it would only be stale).
-    vacuumListeners(listeners, logger)
-    throw error
-  }
-  logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
-  for (const name of unusedPlugins(config))
-    logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)
+  const master = await startMaster(config)
+  const { logger, logFd, logPrefix, emperor, listeners, inherited, successorOf, pidfile, identity, isRoot } =
+    master
   if (initial.provenance.has('master') && !config.master) {
-    logger.log('master = false (standalone mode) is not implemented yet: running with a master')
+    logger.log(
+      'master = false with one process runs standalone only outside the emperor: running with a master',
+    )
   }
 
   const spawnFor =
