@@ -70,12 +70,13 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
       if (isStopping) return
       isStopping = true
       for (const watcher of watchers) watcher.close()
-      removeSignals()
       if (isGraceful) {
         logger.log('graceful stop: finishing in-flight requests')
         await serving.drain()
       }
       cleanUp()
+      // Last: a second signal during the drain or the vacuum is ignored, not fatal.
+      removeSignals()
       logger.log('goodbye to tsgi')
       resolve('stopped')
     }

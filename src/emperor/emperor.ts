@@ -12,7 +12,7 @@ import { dropPrivileges } from '../platform/drop-privileges.js'
 import { onSignalIntents } from '../platform/signals.js'
 import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
-import { spawnVassal } from './spawn-vassal.js'
+import { spawnVassal, tyrantRefusal } from './spawn-vassal.js'
 import { validateVassal } from './validate-vassal.js'
 import { Vassal, type VassalContext } from './vassal.js'
 import { hasProcess } from './vassal-state.js'
@@ -50,6 +50,7 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     mercyMs: config.emperorCurseTolerance,
     throttle: { baseMs: config.emperorThrottle, maxMs: config.emperorMaxThrottle, healthyLifetimeMs },
     isReloadOnChange: config.emperorReloadOnChange,
+    refusal: (file) => tyrantRefusal(file, config),
     validate: (file) => validateVassal(file, config),
     spawn: (file) => spawnVassal(file, config),
     onStateChange: () => reportGoverning(),
@@ -97,7 +98,6 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
       `[emperor] stopping ${vassals.size} vassals (${signal === 'SIGKILL' ? 'at once' : 'gracefully'})`,
     )
     await Promise.all([...vassals.values()].map((vassal) => vassal.stop(signal)))
-    removeSignals()
     if (config.emperorPidfile !== undefined) {
       try {
         unlinkSync(config.emperorPidfile)
@@ -106,6 +106,7 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
       }
     }
     logger.log('The Emperor is governing 0 vassals; goodbye')
+    removeSignals()
     resolveStopped()
   }
   const removeSignals = onSignalIntents((intent, signal) => {

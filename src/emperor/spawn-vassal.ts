@@ -13,16 +13,24 @@ export function tyrantIdentity(file: VassalFile, config: Config): { uid: number;
   return config.emperorTyrantNofollow || config.emperorNofollow ? file.linkOwner : file.owner
 }
 
+/**
+ * Why tyrant mode refuses this vassal file, if it does: uWSGI's rule (reference §1.13), a vassal owned by
+ * root, user or group, never runs.
+ */
+export function tyrantRefusal(file: VassalFile, config: Config): string | undefined {
+  if (!config.emperorTyrant) return undefined
+  const { uid, gid } = tyrantIdentity(file, config)
+  if (uid !== 0 && gid !== 0) return undefined
+  return `[emperor-tyrant] invalid permissions for vassal ${file.name}: owned by uid ${uid} gid ${gid}`
+}
+
 export function spawnVassal(file: VassalFile, config: Config): ChildProcess | { refused: string } {
   const setprivArgs = ['--pdeathsig', 'TERM']
   const argv = vassalArgv(file.path, config)
+  const refusal = tyrantRefusal(file, config)
+  if (refusal !== undefined) return { refused: refusal }
   if (config.emperorTyrant) {
     const { uid, gid } = tyrantIdentity(file, config)
-    // uWSGI's rule (reference §1.13): a vassal owned by root, user or group, is refused.
-    if (uid === 0 || gid === 0)
-      return {
-        refused: `[emperor-tyrant] invalid permissions for vassal ${file.name}: owned by uid ${uid} gid ${gid}`,
-      }
     setprivArgs.push(
       `--reuid=${uid}`,
       `--regid=${gid}`,

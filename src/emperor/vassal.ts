@@ -19,6 +19,8 @@ export interface VassalContext {
   readonly throttle: ThrottleOptions
   /** emperor-reload-on-change: a changed file reloads the vassal (false: only `tsgi reload NAME`). */
   readonly isReloadOnChange: boolean
+  /** Why the vassal must not run at all (tyrant rules), checked before its config is read. */
+  refusal(file: VassalFile): string | undefined
   /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
   validate(file: VassalFile): Validation
   /** Starts the vassal's process, or says why it is refused (tyrant rules). */
@@ -46,6 +48,11 @@ export class Vassal {
   #stopped: Promise<void> | undefined
   /** Set while a restart stops the old process: its exit is expected, not a death to respawn from. */
   #isRestarting = false
+  /**
+   * A change that arrived while the vassal was starting or reloading: it is applied (one more SIGHUP) once
+   * the vassal says it serves. A signal before then would hit a master without its handlers yet.
+   */
+  #isReloadQueued = false
   readonly #context: VassalContext
   readonly #throttle: RespawnThrottle
 
@@ -98,6 +105,14 @@ export class Vassal {
 
   #start(): void {
     clearTimeout(this.#timer)
+    this.#isReloadQueued = false
+    const refusal = this.#context.refusal(this.#file)
+    if (refusal !== undefined) {
+      this.#configError = refusal
+      this.#context.logger.log(refusal)
+      this.#transition('refused', 'tyrant mode refuses it; waiting for the file to change')
+      return
+    }
     const validation = this.#context.validate(this.#file)
     if (!validation.isValid) {
       this.#configError = validation.errors.join('; ')
@@ -124,6 +139,11 @@ export class Vassal {
       } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
         this.#configError = message.reason
         this.#transition('ready', `its reload failed, the old generation serves: ${message.reason}`)
+      } else return
+      if (this.#isReloadQueued) {
+        this.#isReloadQueued = false
+        this.#transition('reloading', 'its file changed while it was busy')
+        child.kill('SIGHUP')
       }
     })
     child.on('error', () => undefined)
@@ -195,6 +215,10 @@ export class Vassal {
     if (validation.masterKey !== this.#masterKey) {
       this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
       void this.#restart()
+      return
+    }
+    if (this.#state === 'spawning' || this.#state === 'reloading') {
+      this.#isReloadQueued = true
       return
     }
     this.#transition('reloading', 'its file changed')

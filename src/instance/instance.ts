@@ -104,12 +104,13 @@ export async function runInstance(
   let handedOver: ReadonlySet<string> = new Set()
   const cleanUp = (): void => {
     for (const watcher of watchers) watcher.close()
-    removeSignals()
     if (config?.vacuum === true) {
       vacuumListeners(listeners, logger, handedOver)
       if (pidfile !== undefined) removePidfile(pidfile, logger)
     }
     if (logFd !== undefined) closeSync(logFd)
+    // Last: a second SIGTERM (one sent to the whole process group, say) must not cut the vacuum short.
+    removeSignals()
   }
 
   const stop = (

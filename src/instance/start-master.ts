@@ -126,8 +126,5 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
   for (const name of unusedPlugins(config))
     logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)
-  logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
-  for (const name of unusedPlugins(config))
-    logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)
   return { logger, logFd, logPrefix, emperor, listeners, inherited, successorOf, pidfile, identity, isRoot }
 }

@@ -44,7 +44,7 @@ interface Setup {
 /** A 0755 temp dir with the fixture apps, an empty vassal directory, a run/ dir and emperor.ini. */
 function setUp(t: TestContext, emperorLines: readonly string[] = []): Setup {
   const dir = makeTempDir(t)
-  for (const app of ['hello.mjs', 'broken.mjs', 'busy-loop.mjs'])
+  for (const app of ['hello.mjs', 'broken.mjs', 'busy-loop.mjs', 'load-gate.mjs'])
     dir.write(path.join('apps', app), readFileSync(fixturePath('apps', app)))
   const vassalDir = path.join(dir.path, 'vassals')
   mkdirSync(vassalDir, { mode: 0o755 })
@@ -225,6 +225,22 @@ function idsOf(pid: number): { uids: number[]; gids: number[] } {
   const field = (name: string): number[] =>
     (new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '').split(/\s+/).map(Number)
   return { uids: field('Uid'), gids: field('Gid') }
+}
+
+/** Writes the vassal file and sets its times, so that the monitor reports it at once (its ctime is past its mtime). */
+function editVassal(setup: Setup, stem: string, options: VassalOptions): void {
+  const file = path.join(setup.vassalDir, `${stem}.ini`)
+  writeFileSync(file, vassalText(setup, stem, options))
+  const now = new Date()
+  utimesSync(file, now, now)
+}
+
+/** The emperor's lines about vassal `name` that say something went wrong. */
+function troubleLines(output: string, name: string): string[] {
+  const prefix = `[emperor] vassal ${name}: `
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith(prefix) && /illegal|died|throttled|bug in tsgi/.test(line))
 }
 
 test(
@@ -524,9 +540,7 @@ test(
   {
     timeout: testTimeoutMs,
     skip: needsRoot,
-    // src bug: validateVassal() rejects a root-owned file in tyrant mode as a config error before
-    // spawnVassal() can refuse it, so Vassal.#start() makes it `invalid`, not `refused`.
-    todo: 'a root-owned vassal file in tyrant mode ends invalid, not refused (validate-vassal.ts)',
+    // Regression: a root-owned file once ended `invalid` (its config check ran first), not `refused`.
   },
   async (t) => {
     const setup = setUp(t, ['emperor-tyrant = true'])
@@ -599,5 +613,74 @@ test(
       assert.equal(existsSync(socketOf(setup, stem)), false, `vacuum removed ${stem}'s socket`)
     // One master per expected vassal file, and no other.
     for (const stem of expected) vassalProcesses(tsgi, path.join(setup.vassalDir, `${stem}.ini`))
+  },
+)
+
+test(
+  'emperor applies an edit made while the vassal is still starting without killing it',
+  {
+    timeout: testTimeoutMs,
+    // Regression: an edit during `spawning` once sent SIGHUP to a master without its handlers yet.
+  },
+  async (t) => {
+    const setup = setUp(t)
+    const tsgi = await startEmperor(t, setup)
+    const from = tsgi.output().length
+    writeVassal(setup, 'alpha', { lines: ['env = GREETING=first'] })
+    // Logged when the vassal's process has just been started: the edit lands while it starts.
+    await tsgi.waitForOutput(/The Emperor is governing 1 vassals/, { from, timeoutMs: deadlineMs })
+    editVassal(setup, 'alpha', { lines: ['env = GREETING=second'] })
+    await waitFor(
+      'alpha.ini to answer with its edited config',
+      async () =>
+        (await ask(socketOf(setup, 'alpha')).catch(() => undefined))?.greeting === 'second'
+          ? true
+          : undefined,
+      { timeoutMs: deadlineMs },
+    )
+    assert.deepEqual(troubleLines(tsgi.output().slice(from), 'alpha.ini'), [])
+  },
+)
+
+test(
+  'emperor applies an edit made during a reload of the vassal after that reload',
+  {
+    timeout: testTimeoutMs,
+    // Regression: an edit during a reload once logged an illegal reloading → reloading change.
+  },
+  async (t) => {
+    const setup = setUp(t)
+    const openGate = path.join(setup.base, 'gate-open')
+    writeFileSync(openGate, '')
+    const closedGate = path.join(setup.base, 'gate-second')
+    const gated = (greeting: string, gate: string): VassalOptions => ({
+      app: 'load-gate.mjs',
+      lines: [`env = GREETING=${greeting}`, `env = LOAD_GATE=${gate}`],
+    })
+    writeVassal(setup, 'alpha', gated('first', openGate))
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    const from = tsgi.output().length
+    // The second config's worker cannot finish loading until its gate exists: the reload stays open.
+    editVassal(setup, 'alpha', gated('second', closedGate))
+    await waitForState(tsgi, 'alpha.ini', 'reloading', from)
+    await tsgi.waitForOutput(/\[alpha\.ini\] reload: spawned worker/, { from, timeoutMs: deadlineMs })
+    // The emperor holds this change until the running reload ends, then reloads once more.
+    editVassal(setup, 'alpha', gated('third', openGate))
+    writeFileSync(closedGate, '')
+    await waitFor(
+      'alpha.ini to answer with its last config',
+      async () => ((await ask(socketOf(setup, 'alpha'))).greeting === 'third' ? true : undefined),
+      { timeoutMs: deadlineMs },
+    )
+    await waitFor(
+      "alpha.ini's last state change to be to ready",
+      () => {
+        const changes = [...tsgi.output().matchAll(/\[emperor\] vassal alpha\.ini: \S+ → (\S+) \(/g)]
+        return changes.at(-1)?.[1] === 'ready' ? true : undefined
+      },
+      { timeoutMs: deadlineMs },
+    )
+    assert.deepEqual(troubleLines(tsgi.output().slice(from), 'alpha.ini'), [])
   },
 )
