@@ -3,11 +3,11 @@
 // a successor process takes the sockets over (instance/successor.ts), and this one drains and exits.
 // It lives in cli/ because it joins the master's start (instance/) with serving (worker/).
 import type { LoadResult } from '../config/resolve-config.js'
-import type { SuccessorReady, WorkerStart } from '../control/messages.js'
+import type { WorkerStart } from '../control/messages.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { vacuumListeners } from '../instance/listeners.js'
 import { checkRuntime, removePidfile, startMaster } from '../instance/start-master.js'
-import { startSuccessor } from '../instance/successor.js'
+import { announceToPredecessor, startSuccessor } from '../instance/successor.js'
 import { TouchWatcher } from '../instance/touch-watcher.js'
 import { onSignalIntents } from '../platform/signals.js'
 import { loadNodeApp } from '../runtimes/node/load-node-app.js'
@@ -54,14 +54,7 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
   }
   const serving = await serveWorker(app, start, log)
   logger.log('tsgi is ready: serving standalone')
-  if (successorOf !== undefined) {
-    const adopted = listeners.listeners
-      .filter((l) => inherited.get(l.address.text) === l.fd)
-      .map((l) => l.address.text)
-    process.send?.({ type: 'successor-ready', adopted } satisfies SuccessorReady, () =>
-      process.disconnect?.(),
-    )
-  }
+  announceToPredecessor(listeners, inherited, successorOf)
 
   return new Promise((resolve) => {
     let isStopping = false

@@ -5,12 +5,12 @@ import { closeSync } from 'node:fs'
 
 import type { Config } from '../config/options/registry.js'
 import type { LoadResult } from '../config/resolve-config.js'
-import type { SuccessorReady, WorkerStart } from '../control/messages.js'
+import type { WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { onSignalIntents, type SignalIntent } from '../platform/signals.js'
 import { vacuumListeners } from './listeners.js'
 import { checkRuntime, removePidfile, startMaster } from './start-master.js'
-import { startSuccessor } from './successor.js'
+import { announceToPredecessor, startSuccessor } from './successor.js'
 import { spawnWorker } from './spawn-worker.js'
 import { TouchWatcher } from './touch-watcher.js'
 import { WorkerHandle } from './worker-handle.js'
@@ -206,15 +206,8 @@ export async function runInstance(
     logger.log(`*** no app loaded. GAME OVER *** (${started.failure ?? 'unknown failure'})`)
     return stop('immediate-stop', 'app-load-failed')
   }
-  if (successorOf !== undefined && started.readyCount > 0) {
-    // Tell the master this one replaces that it may retire, then live on our own.
-    const adopted = listeners.listeners
-      .filter((l) => inherited.get(l.address.text) === l.fd)
-      .map((l) => l.address.text)
-    process.send?.({ type: 'successor-ready', adopted } satisfies SuccessorReady, () =>
-      process.disconnect?.(),
-    )
-  }
+  // Tell the master this one replaces that it may retire.
+  if (started.readyCount > 0) announceToPredecessor(listeners, inherited, successorOf)
   if (started.failure !== undefined) logger.log(`some workers failed to start: ${started.failure}`)
   else logger.log(`tsgi is ready: ${started.readyCount} worker${started.readyCount === 1 ? '' : 's'} serving`)
   if (started.readyCount > 0) emperor?.send({ type: 'vassal-ready' })

@@ -5,7 +5,7 @@
 // the old master drain its workers and exit. If the successor fails, the old master keeps serving.
 import { spawn } from 'node:child_process'
 
-import { isSuccessorReady } from '../control/messages.js'
+import { isSuccessorReady, type SuccessorReady } from '../control/messages.js'
 import { inheritedSocketsVariable, successorOfVariable } from './inherited-sockets.js'
 import type { ListenerSet } from './listeners.js'
 
@@ -53,4 +53,20 @@ export function startSuccessor(set: ListenerSet): Promise<SuccessorOutcome> {
       resolve({ isReady: true, pid: child.pid ?? -1, adopted: new Set(message.adopted) })
     })
   })
+}
+
+/**
+ * The successor's side: once it serves, tell the master it replaces which inherited sockets it adopted (so
+ * that one never vacuums them), and live on its own. Does nothing in a master that replaces nobody.
+ */
+export function announceToPredecessor(
+  set: ListenerSet,
+  inherited: ReadonlyMap<string, number>,
+  successorOf: string | undefined,
+): void {
+  if (successorOf === undefined) return
+  const adopted = set.listeners
+    .filter((l) => inherited.get(l.address.text) === l.fd)
+    .map((l) => l.address.text)
+  process.send?.({ type: 'successor-ready', adopted } satisfies SuccessorReady, () => process.disconnect?.())
 }

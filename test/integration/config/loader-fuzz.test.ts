@@ -8,18 +8,7 @@ import { loadConfig } from '../../../src/config/resolve-config.js'
 import { codes } from '../../../src/errors/codes.js'
 import { fixturePath } from '../../helpers/fixture-path.js'
 import { makeTempDir } from '../../helpers/temp-dir.js'
-
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 const alphabet = [
   '[',
@@ -65,7 +54,7 @@ function mutate(text: string, next: () => number): string {
 test('config loader returns diagnostics, never throws, for 400 mutated and random inputs', (t) => {
   const dir = makeTempDir(t)
   const seedText = readFileSync(fixturePath('seeds', 'django-vassal.ini'), 'utf8')
-  const next = random(20261121)
+  const next = seededRandom(20261121)
   for (let round = 0; round < 400; round++) {
     const extension = ['ini', 'json', 'yaml'][round % 3] ?? 'ini'
     const body =

@@ -9,18 +9,7 @@ import { test } from 'node:test'
 import { appDir, identityArgs } from '../../helpers/instance-setup.js'
 import { startTsgi } from '../../helpers/start-tsgi.js'
 import { uwsgiRequest } from '../../helpers/uwsgi-client.js'
-
-/** A seeded PRNG (mulberry32), so a failing input can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 /** Sends raw bytes, half-closes, and resolves with whatever came back once the server closes. */
 function sendRaw(sock: string, bytes: Buffer): Promise<Buffer> {
@@ -75,7 +64,7 @@ test('instance closes each malformed uwsgi packet with a log line and no process
     assert.equal(answer.length, 0, `${name}: no response bytes`)
     await tsgi.waitForOutput(new RegExp(`uwsgi: closed a connection .*${log.source}`), { from })
   }
-  const next = random(3)
+  const next = seededRandom(3)
   for (let round = 0; round < 300; round++) {
     const bytes = Buffer.from(
       Array.from({ length: 1 + Math.floor(next() * 64) }, () => Math.floor(next() * 256)),

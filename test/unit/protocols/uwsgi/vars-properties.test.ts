@@ -8,18 +8,7 @@ import { TsgiError } from '../../../../src/errors/tsgi-error.js'
 import type { UwsgiVar } from '../../../../src/protocols/uwsgi/vars-decoder.js'
 import { encodeVars } from '../../../../src/protocols/uwsgi/vars-encoder.js'
 import { decodeInChunks } from '../../../helpers/decode-uwsgi.js'
-
-/** mulberry32: a small deterministic PRNG. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../../../helpers/seeded-random.js'
 
 const integer = (next: () => number, max: number): number => Math.floor(next() * (max + 1))
 
@@ -55,7 +44,7 @@ function randomVars(next: () => number): UwsgiVar[] {
 }
 
 test('vars codec round-trips 500 random var sets fed in random chunks, with a body after them', () => {
-  const next = random(20261122)
+  const next = seededRandom(20261122)
   for (let round = 0; round < 500; round++) {
     const vars = randomVars(next)
     const modifier1 = integer(next, 255)
@@ -99,7 +88,7 @@ test(
   'vars decoder turns 10,000 random byte strings into a packet or a TsgiError, nothing else',
   { timeout: 60_000 },
   () => {
-    const next = random(424242)
+    const next = seededRandom(424242)
     const seen = { packets: 0, empty: 0, errors: new Map<string, number>() }
     for (let round = 0; round < 10_000; round++) {
       const bytes = fuzzInput(next)
