@@ -9,6 +9,7 @@ import { tsgiVersion } from '../observe/version.js'
 import { runCheck } from './commands/check.js'
 import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
 import { runPrintConfig } from './commands/print-config.js'
+import { runStatus } from './commands/status.js'
 import { splitVerbArgs } from './commands/verb-args.js'
 import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
 import { formatDiagnostic, formatError, styleFor } from './report-error.js'
@@ -61,6 +62,11 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     return first === 'check'
       ? runCheck(args, { out, style: outStyle, env })
       : runPrintConfig(args, { out, err, style, env })
+  }
+  if (first === 'status') {
+    const args = splitVerbArgs(rest, ['--http'])
+    if (args instanceof TsgiError) return fail(args)
+    return runStatus(args, { out, err, style: outStyle, errStyle: style, env })
   }
   if (first === undefined) {
     return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))

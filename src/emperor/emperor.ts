@@ -2,23 +2,44 @@
 // code. Desired set (files) against running set (vassals): a new file starts a vassal, a changed one
 // reloads it (or restarts it when its master's own options changed), a removed one stops it; a dead vassal
 // is respawned with a growing throttle. SIGTERM/SIGINT stop every vassal gracefully, SIGQUIT at once.
-import { unlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 
 import type { Config } from '../config/options/registry.js'
 import type { LoadResult } from '../config/resolve-config.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
+import { tsgiVersion } from '../observe/version.js'
 import { dropPrivileges } from '../platform/drop-privileges.js'
 import { onSignalIntents } from '../platform/signals.js'
+import {
+  blacklistEntry,
+  describeVassal,
+  startEmperorStats,
+  type EmperorStats,
+  type EmperorStatsDocument,
+} from './emperor-stats.js'
 import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
-import { spawnVassal, tyrantRefusal } from './spawn-vassal.js'
+import { spawnVassal, tyrantIdentity, tyrantRefusal } from './spawn-vassal.js'
 import { validateVassal } from './validate-vassal.js'
 import { Vassal, type VassalContext } from './vassal.js'
 import { hasProcess } from './vassal-state.js'
 
 /** A vassal that lived this long was healthy: a death after it respawns it at once. */
 const healthyLifetimeMs = 30_000
+
+/** The real uid and gid of a live process, from /proc; undefined when it is gone. */
+function processIdentity(pid: number): { uid: number; gid: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1')
+    const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1]
+    const gid = /^Gid:\s+(\d+)/m.exec(status)?.[1]
+    return uid === undefined || gid === undefined ? undefined : { uid: Number(uid), gid: Number(gid) }
+  } catch {
+    return undefined
+  }
+}
 
 export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
   const config: Config | undefined = initial.config
@@ -86,6 +107,35 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     createMonitor(spec, { freqMs: config.emperorFreq, log: (line) => logger.log(line) }),
   )
 
+  /** The stats document (reference §1.12), built afresh for each connection. */
+  const monitorSpecs = config.emperor.map((spec) =>
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(spec) ? spec : path.resolve(spec),
+  )
+  const statsDocument = (): EmperorStatsDocument => {
+    const monitorOf = (name: string): string =>
+      monitorSpecs[monitors.findIndex((monitor) => snapshots.get(monitor)?.has(name) === true)] ?? ''
+    const sorted = [...vassals.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return {
+      version: tsgiVersion,
+      pid: process.pid,
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+      cwd: process.cwd(),
+      emperor: monitorSpecs,
+      emperor_tyrant: config.emperorTyrant ? 1 : 0,
+      throttle_level: 0,
+      vassals: sorted.map((vassal) => {
+        // Who it runs as: its file's owner in tyrant mode, else what its live process shows (0 when none).
+        const identity = config.emperorTyrant
+          ? tyrantIdentity(vassal.file, config)
+          : ((vassal.pid === undefined ? undefined : processIdentity(vassal.pid)) ?? { uid: 0, gid: 0 })
+        return describeVassal(vassal, monitorOf(vassal.name), identity)
+      }),
+      blacklist: sorted.filter((vassal) => vassal.state === 'throttled').map(blacklistEntry),
+    }
+  }
+  let stats: EmperorStats | undefined
+
   let resolveStopped: () => void = () => undefined
   const stopped = new Promise<'stopped'>((resolve) => {
     resolveStopped = () => resolve('stopped')
@@ -94,6 +144,7 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     if (isStopping) return
     isStopping = true
     for (const monitor of monitors) monitor.close()
+    await stats?.close()
     logger.log(
       `[emperor] stopping ${vassals.size} vassals (${signal === 'SIGKILL' ? 'at once' : 'gracefully'})`,
     )
@@ -117,6 +168,23 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     }
     void stopAll(intent === 'immediate-stop' ? 'SIGKILL' : 'SIGTERM')
   })
+  if (config.emperorStats !== undefined) {
+    try {
+      stats = await startEmperorStats(config.emperorStats, statsDocument, {
+        isHttp: config.statsHttp,
+        isMinified: config.statsMinified,
+        log: (line) => logger.log(line),
+      })
+    } catch (error) {
+      // No vassal runs yet: an emperor that cannot serve the stats it was asked to does not start.
+      isStopping = true
+      for (const monitor of monitors) monitor.close()
+      removeSignals()
+      throw error
+    }
+    // A signal that came while it was binding has stopped the emperor already.
+    if (isStopping) await stats.close()
+  }
   for (const monitor of monitors) {
     monitor.start((files) => {
       snapshots.set(monitor, files)

@@ -40,6 +40,12 @@ export class Vassal {
   #state: VassalState = 'spawning'
   #child: ChildProcess | undefined
   #startedAt = 0
+  readonly #bornAt = Date.now()
+  #firstRunAt = 0
+  #lastReadyAt = 0
+  /** When the first start of the current streak of quick deaths happened (for the stats' blacklist). */
+  #streakStartedAt = 0
+  #throttleMs = 0
   #masterKey: string | undefined
   #configError: string | undefined
   #lastExit: VassalExit | undefined
@@ -89,6 +95,39 @@ export class Vassal {
     return this.#respawns
   }
 
+  /** Epoch ms: when the emperor first saw this vassal. */
+  get bornAt(): number {
+    return this.#bornAt
+  }
+
+  /** Epoch ms of its first and of its latest process start; 0 before any. */
+  get firstRunAt(): number {
+    return this.#firstRunAt
+  }
+
+  get lastRunAt(): number {
+    return this.#startedAt
+  }
+
+  /** Epoch ms: when it last said it serves; 0 if never. */
+  get lastReadyAt(): number {
+    return this.#lastReadyAt
+  }
+
+  /** While `throttled`: the delay before its next try; else 0. */
+  get throttleMs(): number {
+    return this.#state === 'throttled' ? this.#throttleMs : 0
+  }
+
+  /** Deaths soon after a start in the current streak, and when that streak's first start happened. */
+  get quickDeaths(): number {
+    return this.#throttle.quickDeaths
+  }
+
+  get streakStartedAt(): number {
+    return this.#streakStartedAt
+  }
+
   #log(message: string): void {
     this.#context.logger.log(`[emperor] vassal ${this.name}: ${message}`)
   }
@@ -130,11 +169,14 @@ export class Vassal {
     }
     this.#child = spawned
     this.#startedAt = Date.now()
+    if (this.#firstRunAt === 0) this.#firstRunAt = this.#startedAt
+    if (this.#throttle.quickDeaths === 0) this.#streakStartedAt = this.#startedAt
     this.#transition('spawning', `started (pid: ${spawned.pid ?? '?'})`)
     const child = spawned
     child.on('message', (message: unknown) => {
       if (!isVassalMessage(message) || this.#child !== child) return
       if (message.type === 'vassal-ready' && (this.#state === 'spawning' || this.#state === 'reloading')) {
+        this.#lastReadyAt = Date.now()
         this.#transition('ready', 'it serves')
       } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
         this.#configError = message.reason
@@ -171,6 +213,7 @@ export class Vassal {
       this.#start()
       return
     }
+    this.#throttleMs = delay
     this.#transition('throttled', `died (${how}) soon after it started; next try in ${delay}ms`)
     this.#timer = setTimeout(() => this.#start(), delay)
   }

@@ -305,6 +305,16 @@ export const codes = {
       `Cannot use ${q(p.address)} as it must name one of the ${p.count} shared-socket entries (=0 to =${p.count - 1})`,
     'Add the shared-socket, or fix the index',
   ),
+  ERR_EMPEROR_STATS_UNREACHABLE: entry<{ address: string; reason: string }>(
+    'environment',
+    (p) => `Cannot read the emperor's stats from ${q(p.address)}: ${p.reason}`,
+    'Start the emperor with `emperor-stats` set to this address, or pass its address (or `--ini EMPEROR.ini`) to `tsgi status`',
+  ),
+  ERR_EMPEROR_STATS_NOT_SET: entry<{ file: string }>(
+    'config',
+    (p) => `Cannot find the emperor's stats address as ${q(p.file)} must set "emperor-stats": it does not`,
+    'Add `emperor-stats = ADDR` to the emperor config, or pass the address to `tsgi status`',
+  ),
   ERR_PRIVILEGE_RUN_AS_ROOT: entry<Record<string, never>>(
     'config',
     () =>

@@ -3,11 +3,11 @@
 // in its own event loop and hold them. Once any worker has listened, the socket stays in LISTEN state for as
 // long as the master holds the fd, so connections queue in the backlog across worker restarts.
 import { lookup } from 'node:dns/promises'
-import net, { connect } from 'node:net'
-import { lstatSync, unlinkSync } from 'node:fs'
+import net from 'node:net'
 
 import type { SocketAddress } from '../config/socket-address.js'
-import { makeError, type TsgiError } from '../errors/tsgi-error.js'
+import { makeError } from '../errors/tsgi-error.js'
+import { clearUnixPath } from '../platform/clear-unix-path.js'
 
 /** The parts of Node's internal server handle we use: its fd, its address, and close(). */
 export interface ServerHandle {
@@ -67,39 +67,6 @@ function describeErrno(errno: number): string {
     default:
       return name
   }
-}
-
-/** Whether something accepts connections on the unix socket `path` (a live server, not a stale file). */
-function isServed(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
-
-/**
- * A unix path may hold a stale socket from a process that died without vacuum: uWSGI unlinks whatever is
- * there; tsgi unlinks only a socket nobody answers on, and refuses a live one or another kind of file.
- */
-async function clearUnixPath(path: string, text: string): Promise<TsgiError | undefined> {
-  let stat
-  try {
-    stat = lstatSync(path)
-  } catch {
-    return undefined
-  }
-  if (!stat.isSocket()) return makeError('ERR_SOCKET_NOT_A_SOCKET', { path })
-  if (await isServed(path))
-    return makeError('ERR_SOCKET_IN_USE', {
-      address: text,
-      owner: 'another process accepts connections on it',
-    })
-  unlinkSync(path)
-  return undefined
 }
 
 /** The IP a TCP address binds to (names resolved once, as uWSGI does); null for every interface. */

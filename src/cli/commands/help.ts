@@ -11,6 +11,9 @@ export const verbs = {
   check: 'tsgi check FILE|DIR... [--format json]   validate configs, print every problem (exit 1 on errors)',
   'print-config':
     'tsgi print-config FILE|OPTIONS [--all] [--format json]   show resolved options and their sources',
+  status:
+    'tsgi status [ADDR | --ini EMPEROR.ini] [--http] [--format json]   show the vassals of a running emperor ' +
+    '(emperor-stats; default /run/tsgi/emperor-stats.sock)',
   help: 'tsgi help OPTION|COMMAND   explain one option or command',
 } as const
 

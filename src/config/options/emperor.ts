@@ -146,8 +146,12 @@ export const emperorOptions = defineOptions('Emperor', {
     doc: "Serve the emperor's JSON stats document on this address (unix path, or TCP with a `:`)",
     details:
       "The document has uWSGI's keys (so uwsgitop and other tools keep working) plus tsgi's vassal " +
-      'states and errors. `tsgi status` reads it.',
-    plannedIn: 4,
+      'states, last exits, config errors and throttle delays; one JSON document per connection, then ' +
+      'close. No default: nothing is served unless set (as uWSGI). `tsgi status` with no address reads ' +
+      '`/run/tsgi/emperor-stats.sock`, so `emperor-stats = /run/tsgi/emperor-stats.sock` is the usual ' +
+      "value. A unix socket is made 0660 (the emperor's user and group); it is bound after the emperor " +
+      'drops privileges (`uid`/`gid`), and removed when the emperor stops. `stats-http` and ' +
+      '`stats-minified` apply.',
   }),
   'emperor-procname': optional({
     roles: emperor,

@@ -193,15 +193,15 @@ export const socketOptions = defineOptions('Sockets and protocols', {
     type: boolean(),
     default: false,
     doc: 'Answer stats connections with an HTTP/1.0 response around the JSON document',
-    details: 'Applies to `stats` in an instance and to `emperor-stats` in the emperor.',
-    plannedIn: 'later',
+    details:
+      'Applies to `emperor-stats` in the emperor, and will apply to `stats` in an instance (not yet implemented there).',
   }),
   'stats-minified': one({
     roles: ['emperor', 'instance'],
     type: boolean(),
     default: false,
     doc: 'Send the stats JSON document without indentation',
-    details: 'Applies to `stats` in an instance and to `emperor-stats` in the emperor.',
-    plannedIn: 'later',
+    details:
+      'Applies to `emperor-stats` in the emperor, and will apply to `stats` in an instance (not yet implemented there).',
   }),
 })

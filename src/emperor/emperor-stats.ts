@@ -1,0 +1,265 @@
+// The emperor's stats server (`emperor-stats`, reference §1.12): on each connection it writes one JSON
+// document and closes, as uWSGI's emperor does, so uwsgitop and other tools keep working. The document has
+// uWSGI's keys in uWSGI's order, plus tsgi's per-vassal `state`, `last_exit`, `config_error` and
+// `throttle_ms`. A unix socket is made 0660: the emperor's user and group may read the document, nobody
+// else (it names every vassal and its errors). `tsgi status` is its reader.
+import { chmodSync, statSync, unlinkSync } from 'node:fs'
+import { createServer, type Server, type Socket } from 'node:net'
+
+import type { SocketAddress } from '../config/socket-address.js'
+import { makeError } from '../errors/tsgi-error.js'
+import { clearUnixPath } from '../platform/clear-unix-path.js'
+import type { Vassal } from './vassal.js'
+
+export interface EmperorStatsVassal {
+  readonly id: string
+  readonly pid: number
+  readonly born: number
+  readonly last_mod: number
+  readonly last_heartbeat: number
+  readonly loyal: number
+  readonly ready: 0 | 1
+  readonly accepting: 0 | 1
+  readonly last_loyal: number
+  readonly last_ready: number
+  readonly last_accepting: number
+  readonly first_run: number
+  readonly last_run: number
+  readonly cursed: number
+  readonly zerg: number
+  readonly on_demand: string
+  readonly uid: number
+  readonly gid: number
+  readonly monitor: string
+  readonly respawns: number
+  // tsgi's additions.
+  readonly state: string
+  readonly last_exit: {
+    readonly code: number | null
+    readonly signal: string | null
+    readonly at: number
+  } | null
+  readonly config_error: string | null
+  readonly throttle_ms: number
+}
+
+export interface EmperorStatsBlacklistEntry {
+  readonly id: string
+  readonly throttle_level: number
+  readonly attempt: number
+  readonly first_attempt: number
+  readonly last_attempt: number
+}
+
+export interface EmperorStatsDocument {
+  readonly version: string
+  readonly pid: number
+  readonly uid: number
+  readonly gid: number
+  readonly cwd: string
+  readonly emperor: readonly string[]
+  readonly emperor_tyrant: 0 | 1
+  readonly throttle_level: number
+  readonly vassals: readonly EmperorStatsVassal[]
+  readonly blacklist: readonly EmperorStatsBlacklistEntry[]
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/** The file's mtime in epoch seconds (following a symlink, as the monitors do); 0 when it is gone. */
+function mtimeOf(path: string): number {
+  try {
+    return seconds(statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0)
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * One vassal's entry. `identity` is who it runs (or would run) as; `monitor` the spec of the monitor that
+ * named it. `config_error` is the vassal's own: the config errors tsgi produces never quote text read
+ * through @(file).
+ */
+export function describeVassal(
+  vassal: Vassal,
+  monitor: string,
+  identity: { readonly uid: number; readonly gid: number },
+): EmperorStatsVassal {
+  const isReady = vassal.state === 'ready' || vassal.state === 'reloading' ? 1 : 0
+  const lastReady = seconds(vassal.lastReadyAt)
+  const lastExit = vassal.lastExit
+  return {
+    id: vassal.name,
+    pid: vassal.pid ?? -1,
+    born: seconds(vassal.bornAt),
+    last_mod: mtimeOf(vassal.file.path),
+    last_heartbeat: 0,
+    loyal: lastReady,
+    ready: isReady,
+    accepting: isReady,
+    last_loyal: lastReady,
+    last_ready: lastReady,
+    last_accepting: lastReady,
+    first_run: seconds(vassal.firstRunAt),
+    last_run: seconds(vassal.lastRunAt),
+    cursed: 0,
+    zerg: 0,
+    on_demand: '',
+    uid: identity.uid,
+    gid: identity.gid,
+    monitor,
+    respawns: vassal.respawns,
+    state: vassal.state,
+    last_exit:
+      lastExit === undefined
+        ? null
+        : { code: lastExit.code, signal: lastExit.signal, at: seconds(lastExit.at) },
+    config_error: vassal.configError ?? null,
+    throttle_ms: vassal.throttleMs,
+  }
+}
+
+/** A throttled vassal's blacklist entry (uWSGI's `throttle_level` is in ms). */
+export function blacklistEntry(vassal: Vassal): EmperorStatsBlacklistEntry {
+  return {
+    id: vassal.name,
+    throttle_level: vassal.throttleMs,
+    attempt: vassal.quickDeaths,
+    first_attempt: seconds(vassal.streakStartedAt),
+    last_attempt: seconds(vassal.lastRunAt),
+  }
+}
+
+export interface EmperorStatsOptions {
+  /** `stats-http`: read the request head first and answer with an HTTP/1.0 response. */
+  readonly isHttp: boolean
+  /** `stats-minified`: no indentation. */
+  readonly isMinified: boolean
+  readonly log: (line: string) => void
+}
+
+export interface EmperorStats {
+  /** Stops accepting and removes a unix socket; idempotent. */
+  close(): Promise<void>
+}
+
+/** How much of a request head `stats-http` reads before it answers anyway. */
+const maxRequestHeadBytes = 8192
+/** A client that neither asks nor closes is dropped after this long. */
+const idleTimeoutMs = 10_000
+
+function listenOn(server: Server, address: SocketAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        makeError('ERR_SOCKET_BIND', {
+          address: address.text,
+          reason: `emperor-stats: ${error.code ?? error.message}`,
+        }),
+      )
+    }
+    server.once('error', onError)
+    const onListening = (): void => {
+      server.off('error', onError)
+      resolve()
+    }
+    switch (address.kind) {
+      case 'unix':
+        server.listen(address.path, onListening)
+        break
+      case 'abstract':
+        server.listen(`\0${address.name}`, onListening)
+        break
+      case 'tcp': {
+        const host = address.host === '' || address.host === '*' ? undefined : address.host
+        server.listen({ host, port: address.port }, onListening)
+        break
+      }
+      default:
+        server.off('error', onError)
+        reject(
+          makeError('ERR_CONFIG_INVALID_VALUE', {
+            option: 'emperor-stats',
+            expected: 'a unix socket path, @abstract-name or host:port',
+            value: address.text,
+          }),
+        )
+    }
+  })
+}
+
+export async function startEmperorStats(
+  address: SocketAddress,
+  snapshot: () => EmperorStatsDocument,
+  options: EmperorStatsOptions,
+): Promise<EmperorStats> {
+  const sockets = new Set<Socket>()
+  const answer = (socket: Socket): void => {
+    let body: string
+    try {
+      body = `${JSON.stringify(snapshot(), null, options.isMinified ? undefined : '\t')}\n`
+    } catch (error) {
+      options.log(`[emperor-stats] cannot build the stats document: ${String(error)}`)
+      socket.destroy()
+      return
+    }
+    const head = options.isHttp
+      ? 'HTTP/1.0 200 OK\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n' +
+        'Content-Type: application/json\r\n\r\n'
+      : ''
+    socket.end(head + body)
+  }
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    socket.on('error', () => undefined)
+    socket.setTimeout(idleTimeoutMs, () => socket.destroy())
+    if (!options.isHttp) {
+      // Whatever the client sends is read and dropped, so closing never resets the connection.
+      socket.resume()
+      answer(socket)
+      return
+    }
+    let head = ''
+    let isAnswered = false
+    const once = (): void => {
+      if (isAnswered) return
+      isAnswered = true
+      socket.resume()
+      answer(socket)
+    }
+    socket.on('data', (chunk: Buffer) => {
+      if (isAnswered) return
+      head += chunk.toString('latin1')
+      if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length >= maxRequestHeadBytes) once()
+    })
+    socket.once('end', once)
+  })
+  server.on('error', (error) => options.log(`[emperor-stats] ${error.message}`))
+
+  if (address.kind === 'unix') {
+    const problem = await clearUnixPath(address.path, address.text)
+    if (problem !== undefined) throw problem
+  }
+  await listenOn(server, address)
+  if (address.kind === 'unix') chmodSync(address.path, 0o660)
+  options.log(`[emperor] stats server on ${address.text}`)
+
+  let closed: Promise<void> | undefined
+  return {
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }).then(() => {
+        if (address.kind !== 'unix') return
+        try {
+          unlinkSync(address.path)
+        } catch {
+          // libuv already removed it.
+        }
+      })
+      return closed
+    },
+  }
+}
