@@ -10,7 +10,7 @@ import { checkRuntime, removePidfile, startMaster } from '../instance/start-mast
 import { announceToPredecessor, startSuccessor } from '../instance/successor.js'
 import { TouchWatcher } from '../instance/touch-watcher.js'
 import { onSignalIntents } from '../platform/signals.js'
-import { loadNodeApp } from '../runtimes/node/load-node-app.js'
+import { loadWorkerApp } from '../worker/load-worker-app.js'
 import { serveWorker } from '../worker/serve-worker.js'
 
 export async function runStandalone(result: LoadResult): Promise<'stopped' | 'app-load-failed'> {
@@ -28,7 +28,7 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
   }
   let app
   try {
-    app = await loadNodeApp({ module: checkRuntime(config), log, listenWaitMs: 30_000 })
+    app = await loadWorkerApp(checkRuntime(config), log)
   } catch (error) {
     log(error instanceof TsgiError ? error.message : String(error))
     cleanUp()
@@ -45,7 +45,7 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     })),
     backlog: listeners.backlog,
     headerTimeoutMs: config.socketTimeout,
-    app: { module: config.module ?? '', mounts: [] },
+    app: checkRuntime(config),
     manageScriptName: config.manageScriptName,
     bufferSizeBytes: config.bufferSize,
     isRequestLogOn: !config.disableLogging,

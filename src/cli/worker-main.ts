@@ -8,12 +8,9 @@ import {
 } from '../control/messages.js'
 import { TsgiError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
-import { loadNodeApp } from '../runtimes/node/load-node-app.js'
+import { loadWorkerApp } from '../worker/load-worker-app.js'
 import { onParentGone } from '../worker/parent-watch.js'
 import { serveWorker, type ServingWorker } from '../worker/serve-worker.js'
-
-/** How long an app that exports nothing may take before it calls listen() itself. */
-const listenWaitMs = 30_000
 
 function send(message: WorkerMessage): void {
   process.send?.(message)
@@ -23,7 +20,7 @@ async function start(message: WorkerStart, logger: Logger): Promise<ServingWorke
   const log = (line: string): void => logger.log(`${message.logPrefix}${line}`)
   let app
   try {
-    app = await loadNodeApp({ module: message.app.module, log, listenWaitMs })
+    app = await loadWorkerApp(message.app, log)
   } catch (error) {
     const reason =
       error instanceof TsgiError

@@ -23,8 +23,9 @@ export interface WorkerStart {
   readonly backlog: number
   /** How long a uwsgi client may take to send its request vars (`socket-timeout`). */
   readonly headerTimeoutMs: number
+  /** The default app (`module`) and the mounted ones (`mount = /prefix=app.mjs`); at least one is set. */
   readonly app: {
-    readonly module: string
+    readonly module: string | undefined
     readonly mounts: readonly { readonly mountpoint: string; readonly module: string }[]
   }
   readonly manageScriptName: boolean

@@ -66,7 +66,7 @@ export async function runInstance(
         })),
         backlog: listeners.backlog,
         headerTimeoutMs: current.socketTimeout,
-        app: { module: checkRuntime(current), mounts: [] },
+        app: checkRuntime(current),
         manageScriptName: current.manageScriptName,
         bufferSizeBytes: current.bufferSize,
         isRequestLogOn: !current.disableLogging,

@@ -4,7 +4,7 @@
 import { openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 
 import type { Config } from '../config/options/registry.js'
-import type { VassalMessage } from '../control/messages.js'
+import type { VassalMessage, WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
@@ -53,7 +53,10 @@ export function removePidfile(pidfile: string, logger: Logger): void {
 }
 
 /** Which runtime serves `config`: only Node.js in this build (Python arrives with issue #6). */
-export function checkRuntime(config: Config): string {
+/** The apps a worker loads: `module` (the default app) and each `mount = /prefix=app.mjs`. */
+export type AppSpec = WorkerStart['app']
+
+export function checkRuntime(config: Config): AppSpec {
   const module = config.module
   // uWSGI's `0:cgi` form: the modifier prefix means nothing to tsgi.
   const plugins = config.plugin.flat().map((name) => name.toLowerCase().replace(/^\d+:/, ''))
@@ -61,8 +64,9 @@ export function checkRuntime(config: Config): string {
   if (isPython) throw makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'Python runtime', issue: 6 })
   if (plugins.includes('cgi'))
     throw makeError('ERR_CONFIG_NOT_AVAILABLE', { what: 'plugin = cgi (the CGI runtime)' })
-  if (module === undefined) throw makeError('ERR_RUNTIME_NO_APP', {})
-  return module
+  const mounts = config.mount.map((mount) => ({ mountpoint: mount.name, module: mount.value }))
+  if (module === undefined && mounts.length === 0) throw makeError('ERR_RUNTIME_NO_APP', {})
+  return { module, mounts }
 }
 
 /** Plugin names that choose nothing in this build: said once at start, as uWSGI logs an unloadable plugin. */

@@ -88,18 +88,22 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     type: namedValue('mountpoint', 'app'),
     doc: 'Serve an app under a URL prefix: `/prefix=app`, where app is written as for `module` or a file',
     details:
-      'Repeatable, one app per prefix. Requests pick the app with the longest matching prefix; with ' +
-      '`manage-script-name` the prefix moves from PATH_INFO to SCRIPT_NAME. uWSGI silently ignores a ' +
-      "target it cannot load, such as the seed page's `mount = /=mysite/`; tsgi never ignores one silently.",
-    plannedIn: 3,
+      'Repeatable, one app per prefix. Requests pick the app with the longest matching prefix (on a `/` ' +
+      'boundary; `module` serves the rest). Node.js apps see the path below their prefix in `req.url` ' +
+      'and the full one in `req.originalUrl`, whatever the socket, so nginx needs no SCRIPT_NAME. On a ' +
+      'uwsgi socket `manage-script-name` also sets SCRIPT_NAME and strips it from PATH_INFO, which ' +
+      'Python apps read (issue #6). uWSGI silently ignores a target it cannot load, such as the seed ' +
+      "page's `mount = /=mysite/`; tsgi never ignores one silently: a target that does not load is a load error.",
   }),
   'manage-script-name': one({
     roles: worker,
     type: boolean(),
     default: false,
     doc: 'Route each request to the `mount` with the longest matching prefix, moved into SCRIPT_NAME',
-    details: 'nginx never sends SCRIPT_NAME by itself, so without this only the `/` mount (if any) is used.',
-    plannedIn: 3,
+    details:
+      'nginx never sends SCRIPT_NAME. With this option, a uwsgi request under a mountpoint gets it as ' +
+      'SCRIPT_NAME and the rest as PATH_INFO (CGI: SCRIPT_NAME + PATH_INFO is the path; uWSGI keeps the ' +
+      "mountpoint's trailing `/` in SCRIPT_NAME instead). Node.js apps are routed by prefix either way.",
   }),
   'py-autoreload': one({
     aliases: ['py-auto-reload', 'python-autoreload', 'python-auto-reload'],
