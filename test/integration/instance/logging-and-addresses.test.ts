@@ -1,6 +1,6 @@
 // logto, log-date, disable-logging and the less common socket addresses: abstract names and IPv6 (issue #3).
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { test } from 'node:test'
@@ -129,4 +129,31 @@ test('instance refuses a logto in a missing directory with one line and exit 3',
     /error ERR_INSTANCE_FILE: Cannot open ".*missing\/app\.log" for "logto": its directory does not exist/,
   )
   assert.doesNotMatch(tsgi.output(), /\n\s+at /)
+})
+
+test('instance serves a shared-socket referred to as =0, and umask sets the mode of sockets it creates', async (t) => {
+  const dir = appDir(t, 'hello.mjs')
+  const shared = path.join(dir.path, 'shared.sock')
+  const plain = path.join(dir.path, 'plain.sock')
+  await startTsgi(
+    t,
+    [
+      '--shared-socket',
+      shared,
+      '--http-socket',
+      '=0',
+      '--http-socket',
+      plain,
+      '--umask',
+      '007',
+      '--module',
+      'hello.mjs',
+      ...identityArgs(),
+    ],
+    { cwd: dir.path },
+  )
+  for (const socketPath of [shared, plain])
+    assert.equal((await httpRequest({ socketPath, path: '/' })).status, 200)
+  // Node creates unix sockets with mode 0777 minus the umask.
+  assert.equal(statSync(plain).mode & 0o777, 0o770)
 })
