@@ -7,7 +7,7 @@ import type { WorkerStart } from '../control/messages.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { vacuumListeners } from '../instance/listeners.js'
 import { checkRuntime, removePidfile, startMaster } from '../instance/start-master.js'
-import { announceToPredecessor, startSuccessor } from '../instance/successor.js'
+import { announceToPredecessor, handOverToSuccessor } from '../instance/successor.js'
 import { TouchWatcher } from '../instance/touch-watcher.js'
 import { onSignalIntents } from '../platform/signals.js'
 import { loadWorkerApp } from '../worker/load-worker-app.js'
@@ -76,13 +76,9 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     const restart = async (why: string): Promise<void> => {
       if (isStopping) return
       logger.log(`reload (${why}): starting a new process with the sockets handed over`)
-      const successor = await startSuccessor(listeners)
-      if (!successor.isReady) {
-        logger.log(`reload aborted: ${successor.reason}; this process keeps serving`)
-        return
-      }
-      logger.log(`reload: the new process (pid: ${successor.pid}) serves; this one retires`)
-      handedOver = successor.adopted
+      const adopted = await handOverToSuccessor(listeners, logger, 'process')
+      if (adopted === undefined) return
+      handedOver = adopted
       await stop(true)
     }
     const removeSignals = onSignalIntents((intent, signal) => {

@@ -10,7 +10,7 @@ import { makeError } from '../errors/tsgi-error.js'
 import { onSignalIntents, type SignalIntent } from '../platform/signals.js'
 import { vacuumListeners } from './listeners.js'
 import { checkRuntime, removePidfile, startMaster } from './start-master.js'
-import { announceToPredecessor, startSuccessor } from './successor.js'
+import { announceToPredecessor, handOverToSuccessor } from './successor.js'
 import { spawnWorker } from './spawn-worker.js'
 import { TouchWatcher } from './touch-watcher.js'
 import { WorkerHandle } from './worker-handle.js'
@@ -159,13 +159,9 @@ export async function runInstance(
         logger.log(
           `reload: ${changed.join(', ')} changed: starting a new master with the sockets handed over`,
         )
-        const successor = await startSuccessor(listeners)
-        if (!successor.isReady) {
-          logger.log(`reload aborted: ${successor.reason}; this master keeps serving`)
-          return
-        }
-        logger.log(`reload: the new master (pid: ${successor.pid}) serves; this one retires`)
-        handedOver = successor.adopted
+        const adopted = await handOverToSuccessor(listeners, logger, 'master')
+        if (adopted === undefined) return
+        handedOver = adopted
         void stop('graceful-stop')
         return
       }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 
 import { isSuccessorReady, type SuccessorReady } from '../control/messages.js'
+import type { Logger } from '../observe/logger.js'
 import { inheritedSocketsVariable, successorOfVariable } from './inherited-sockets.js'
 import type { ListenerSet } from './listeners.js'
 
@@ -69,4 +70,22 @@ export function announceToPredecessor(
     .filter((l) => inherited.get(l.address.text) === l.fd)
     .map((l) => l.address.text)
   process.send?.({ type: 'successor-ready', adopted } satisfies SuccessorReady, () => process.disconnect?.())
+}
+
+/**
+ * Starts a successor and logs the outcome: the addresses it adopted once it serves (this process must then
+ * retire without vacuuming them), or undefined when it failed and this `what` keeps serving.
+ */
+export async function handOverToSuccessor(
+  set: ListenerSet,
+  logger: Logger,
+  what: 'master' | 'process',
+): Promise<ReadonlySet<string> | undefined> {
+  const successor = await startSuccessor(set)
+  if (!successor.isReady) {
+    logger.log(`reload aborted: ${successor.reason}; this ${what} keeps serving`)
+    return undefined
+  }
+  logger.log(`reload: the new ${what} (pid: ${successor.pid}) serves; this one retires`)
+  return successor.adopted
 }
