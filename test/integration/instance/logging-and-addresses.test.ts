@@ -157,3 +157,23 @@ test('instance serves a shared-socket referred to as =0, and umask sets the mode
   // Node creates unix sockets with mode 0777 minus the umask.
   assert.equal(statSync(plain).mode & 0o777, 0o770)
 })
+
+test('instance caps a listen backlog above net.core.somaxconn and says so', async (t) => {
+  const dir = appDir(t, 'hello.mjs')
+  const sock = path.join(dir.path, 'http.sock')
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim())
+  const tsgi = await startTsgi(
+    t,
+    ['--http-socket', sock, '--listen', String(somaxconn + 1), '--module', 'hello.mjs', ...identityArgs()],
+    {
+      cwd: dir.path,
+    },
+  )
+  assert.match(
+    tsgi.output(),
+    new RegExp(
+      `listen backlog ${somaxconn + 1} is above net.core.somaxconn \\(${somaxconn}\\): using ${somaxconn}`,
+    ),
+  )
+  assert.equal((await httpRequest({ socketPath: sock, path: '/' })).status, 200)
+})
