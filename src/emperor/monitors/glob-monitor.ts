@@ -17,20 +17,7 @@ import path from 'node:path'
 
 import type { Monitor, MonitorOptions, VassalFile } from './monitor.js'
 import { isSameVassalFile, isSameVassalSet, vassalFormatOf } from './monitor.js'
-
-/** One path component of a pattern, as createMonitor compiles it. */
-export type GlobSegment =
-  | { readonly kind: 'literal'; readonly name: string }
-  | { readonly kind: 'pattern'; readonly test: (name: string) => boolean }
-
-export interface GlobPattern {
-  /** The directory every match lies under (the pattern's leading components without magic); names are relative to it. */
-  readonly base: string
-  /** The components below `base`: at least one. */
-  readonly segments: readonly GlobSegment[]
-  /** The pattern as the operator wrote it, for log lines. */
-  readonly spec: string
-}
+import type { GlobPattern } from './compile-glob.js'
 
 /** A burst of events (an editor's save, 200 files dropped at once) is read by one scan this long after its first event. */
 const coalesceMs = 50
