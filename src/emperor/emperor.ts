@@ -191,5 +191,10 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
       reconcile()
     })
   }
+  // Included files are nobody's monitor's business: checked at each emperor-freq, as the rescan is.
+  const includesTimer = setInterval(() => {
+    for (const vassal of vassals.values()) vassal.checkIncludes()
+  }, config.emperorFreq)
+  void stopped.then(() => clearInterval(includesTimer))
   return stopped
 }

@@ -31,6 +31,7 @@ const masterOptions = [
 interface PrintedConfig {
   readonly ok: boolean
   readonly options: Record<string, { readonly value: unknown } | undefined>
+  readonly files: readonly string[]
   readonly diagnostics: readonly {
     readonly severity: string
     readonly code: string
@@ -46,7 +47,9 @@ function isPrintedConfig(value: unknown): value is PrintedConfig {
     value !== null &&
     'options' in value &&
     'diagnostics' in value &&
-    Array.isArray(value.diagnostics)
+    Array.isArray(value.diagnostics) &&
+    'files' in value &&
+    Array.isArray(value.files)
   )
 }
 
@@ -75,7 +78,7 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
     const key = masterOptions.map((name) =>
       JSON.stringify(values[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] ?? null),
     )
-    return { isValid: true, masterKey: key.join('|') }
+    return { isValid: true, masterKey: key.join('|'), files: result.files }
   }
   const { uid, gid } = tyrantIdentity(file, config)
   if (uid === 0 || gid === 0)
@@ -112,5 +115,5 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
   if (!printed.ok)
     return { isValid: false, errors: printed.diagnostics.filter((d) => d.severity === 'error').map(describe) }
   const key = masterOptions.map((name) => JSON.stringify(printed.options[name]?.value ?? null))
-  return { isValid: true, masterKey: key.join('|') }
+  return { isValid: true, masterKey: key.join('|'), files: printed.files }
 }

@@ -1,6 +1,7 @@
 // One vassal as the emperor sees it: its file, its state, its process, and what a change, a death or a
 // removal does to it. The emperor never runs app code: a vassal is a `tsgi` instance in its own process.
 import type { ChildProcess } from 'node:child_process'
+import { realpathSync, statSync } from 'node:fs'
 
 import { isVassalMessage } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
@@ -9,7 +10,8 @@ import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
 import { hasProcess, isLegalTransition, type VassalState } from './vassal-state.js'
 
 export type Validation =
-  | { readonly isValid: true; readonly masterKey: string }
+  /** files: every config file read (the vassal file, its includes and inherits), absolute. */
+  | { readonly isValid: true; readonly masterKey: string; readonly files: readonly string[] }
   | { readonly isValid: false; readonly errors: readonly string[] }
 
 export interface VassalContext {
@@ -32,6 +34,25 @@ export interface VassalExit {
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
   readonly at: number
+}
+
+/** mtime (ns), size and inode of a file: changes whenever its content may have; '' when it is gone. */
+function stampOf(file: string): string {
+  const stat = statSync(file, { bigint: true, throwIfNoEntry: false })
+  return stat === undefined ? '' : `${stat.mtimeNs}:${stat.size}:${stat.ino}`
+}
+
+function stampIncludes(files: readonly string[], vassalPath: string): Map<string, string> {
+  const own = realpathOrSelf(vassalPath)
+  return new Map(files.filter((file) => file !== own).map((file) => [file, stampOf(file)]))
+}
+
+function realpathOrSelf(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    return file
+  }
 }
 
 export class Vassal {
@@ -59,6 +80,8 @@ export class Vassal {
    * the vassal says it serves. A signal before then would hit a master without its handlers yet.
    */
   #isReloadQueued = false
+  /** The files the vassal file includes (ini =, inherit …) → their stamp when its config was last read. */
+  #includes: ReadonlyMap<string, string> = new Map()
   readonly #context: VassalContext
   readonly #throttle: RespawnThrottle
 
@@ -161,6 +184,7 @@ export class Vassal {
     }
     this.#configError = undefined
     this.#masterKey = validation.masterKey
+    this.#includes = stampIncludes(validation.files, this.#file.path)
     const spawned = this.#context.spawn(this.#file)
     if ('refused' in spawned) {
       this.#configError = spawned.refused
@@ -255,6 +279,7 @@ export class Vassal {
       return
     }
     this.#configError = undefined
+    this.#includes = stampIncludes(validation.files, file.path)
     if (validation.masterKey !== this.#masterKey) {
       this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
       void this.#restart()
@@ -289,6 +314,21 @@ export class Vassal {
       })
       child.kill(signal)
     })
+  }
+
+  /**
+   * The monitors watch vassal files, not what they include: the emperor calls this on each rescan, and an
+   * included file that changed counts as a change of the vassal file (uWSGI never notices those).
+   */
+  checkIncludes(): void {
+    for (const [file, stamp] of this.#includes) {
+      if (stampOf(file) === stamp) continue
+      this.#log(`${file}, which its config includes, changed`)
+      // Seen once: an include that makes the config invalid is reported once, not at every rescan.
+      this.#includes = new Map([...this.#includes.keys()].map((name) => [name, stampOf(name)]))
+      this.apply(this.#file, { force: true })
+      return
+    }
   }
 
   /** Graceful stop (the file was removed, or the emperor stops); idempotent. */

@@ -684,3 +684,28 @@ test(
     assert.deepEqual(troubleLines(tsgi.output().slice(from), 'alpha.ini'), [])
   },
 )
+
+test(
+  'emperor reloads a vassal when a file its config includes changes',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t, ['emperor-freq = 1'])
+    const common = path.join(setup.base, 'common.ini')
+    writeFileSync(common, 'env = GREETING=before\n')
+    writeVassal(setup, 'alpha', { lines: [`ini = ${common}`] })
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    assert.equal((await ask(socketOf(setup, 'alpha'))).greeting, 'before')
+    const from = tsgi.output().length
+    writeFileSync(common, 'env = GREETING=after\n')
+    await tsgi.waitForOutput(/common\.ini, which its config includes, changed/, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    await waitFor(
+      'alpha.ini to answer with the included file’s new value',
+      async () => ((await ask(socketOf(setup, 'alpha'))).greeting === 'after' ? true : undefined),
+      { timeoutMs: deadlineMs },
+    )
+  },
+)
