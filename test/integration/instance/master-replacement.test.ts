@@ -2,12 +2,12 @@
 // listening sockets, and the old master retires only once the successor serves (DESIGN.md "Signals,
 // reloads and timeouts"). No request is refused on a socket that both configs have.
 import assert from 'node:assert/strict'
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 
 import { httpRequest } from '../../helpers/http-client.js'
-import { appDir, identityArgs } from '../../helpers/instance-setup.js'
+import { appDir, identityArgs, runDirIn } from '../../helpers/instance-setup.js'
 import { isRoot } from '../../helpers/test-users.js'
 import { startTsgi } from '../../helpers/start-tsgi.js'
 import { waitFor } from '../../helpers/wait-for.js'
@@ -24,9 +24,7 @@ const isAlive = (pid: number): boolean => {
 test('a reload that adds a socket starts a new master on the same sockets and retires the old one', async (t) => {
   const dir = appDir(t, 'hello.mjs')
   // The new master starts as the user the old one dropped to: like /run/tsgi, the socket directory is theirs.
-  const runDir = path.join(dir.path, 'run')
-  mkdirSync(runDir, { mode: 0o755 })
-  if (isRoot()) chownSync(runDir, 65534, 65534)
+  const runDir = runDirIn(dir)
   const first = path.join(runDir, 'first.sock')
   const second = path.join(runDir, 'second.sock')
   const identity = isRoot() ? 'uid = nobody\ngid = nogroup\n' : ''

@@ -1,15 +1,14 @@
 // An instance serving a Node app over http-socket and the uwsgi protocol, as users run it (issue #3).
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { chownSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 
 import { httpRequest, keepAliveAgent } from '../../helpers/http-client.js'
-import { appDir, identityArgs } from '../../helpers/instance-setup.js'
+import { appDir, identityArgs, runDirIn } from '../../helpers/instance-setup.js'
 import { startTsgi } from '../../helpers/start-tsgi.js'
 import { uwsgiRequest } from '../../helpers/uwsgi-client.js'
-import { isRoot } from '../../helpers/test-users.js'
 
 interface Echo {
   pid: number
@@ -133,9 +132,7 @@ test('instance applies chmod-socket and removes its sockets and pidfile with vac
   const dir = appDir(t, 'hello.mjs')
   // Like /run/tsgi from the seed's tmpfiles.d line: owned by the user the master drops to, so vacuum may
   // unlink in it after the drop.
-  const runDir = path.join(dir.path, 'run')
-  mkdirSync(runDir, { mode: 0o755 })
-  if (isRoot()) chownSync(runDir, 65534, 65534)
+  const runDir = runDirIn(dir)
   const sock = path.join(runDir, 'app.sock')
   const pidfile = path.join(runDir, 'app.pid')
   const tsgi = await startTsgi(

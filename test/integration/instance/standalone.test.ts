@@ -1,14 +1,13 @@
 // `master = false` outside the emperor: the app runs in the tsgi process itself, and a reload is a restart
 // onto the same sockets (DESIGN.md "Three roles"; issue #3 item 3).
 import assert from 'node:assert/strict'
-import { chownSync, existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 
 import { httpRequest } from '../../helpers/http-client.js'
-import { appDir, identityArgs } from '../../helpers/instance-setup.js'
+import { appDir, identityArgs, runDirIn } from '../../helpers/instance-setup.js'
 import { startTsgi } from '../../helpers/start-tsgi.js'
-import { isRoot } from '../../helpers/test-users.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
 const pidOf = (body: Buffer): number => (JSON.parse(body.toString()) as { pid: number }).pid
@@ -34,9 +33,7 @@ test('standalone mode serves the app from the tsgi process itself', async (t) =>
 
 test('standalone mode restarts onto the same socket on SIGHUP, and the new process vacuums it at the end', async (t) => {
   const dir = appDir(t, 'hello.mjs')
-  const runDir = path.join(dir.path, 'run')
-  mkdirSync(runDir, { mode: 0o755 })
-  if (isRoot()) chownSync(runDir, 65534, 65534)
+  const runDir = runDirIn(dir)
   const sock = path.join(runDir, 'http.sock')
   const tsgi = await startTsgi(
     t,
