@@ -147,7 +147,11 @@ test('touch-reload reloads the workers when the file is touched', async (t) => {
   const future = new Date(Date.now() + 5000)
   utimesSync(trigger, future, future)
   await tsgi.waitForOutput(/reload done/, { from })
-  assert.ok(!tsgi.workerPids().includes(oldPid ?? -1))
+  // The old worker drains after its successor is ready: wait for it to go, then a new one serves.
+  await waitFor('the old worker to exit after draining', () =>
+    tsgi.workerPids().includes(oldPid ?? -1) ? undefined : true,
+  )
+  assert.equal(tsgi.workerPids().length, 1)
 })
 
 test('SIGTERM finishes an in-flight request before the instance exits 0', async (t) => {
