@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { realpathSync, statSync } from 'node:fs'
 
-import { isVassalMessage } from '../control/messages.js'
+import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
 import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
@@ -25,6 +25,8 @@ export interface VassalContext {
   refusal(file: VassalFile): string | undefined
   /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
   validate(file: VassalFile): Validation
+  /** The command line the vassal's config is read from: sent with each reload, as it can change. */
+  commandLine(file: VassalFile): readonly string[]
   /** Starts the vassal's process, or says why it is refused (tyrant rules). */
   spawn(file: VassalFile): ChildProcess | { readonly refused: string }
   onStateChange(vassal: Vassal): void
@@ -84,6 +86,8 @@ export class Vassal {
   #includes: ReadonlyMap<string, string> = new Map()
   readonly #context: VassalContext
   readonly #throttle: RespawnThrottle
+  /** settled() callers waiting for the vassal to leave spawning/reloading/restarting. */
+  readonly #settledWaiters = new Set<() => void>()
 
   constructor(file: VassalFile, context: VassalContext) {
     this.name = file.name
@@ -163,6 +167,7 @@ export class Vassal {
     if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`)
     this.#state = next
     this.#context.onStateChange(this)
+    for (const check of [...this.#settledWaiters]) check()
   }
 
   #start(): void {
@@ -209,7 +214,7 @@ export class Vassal {
       if (this.#isReloadQueued) {
         this.#isReloadQueued = false
         this.#transition('reloading', 'its file changed while it was busy')
-        child.kill('SIGHUP')
+        this.#requestReload(child)
       }
     })
     child.on('error', () => undefined)
@@ -289,8 +294,35 @@ export class Vassal {
       this.#isReloadQueued = true
       return
     }
-    this.#transition('reloading', 'its file changed')
-    this.#child?.kill('SIGHUP')
+    this.#transition('reloading', options.force === true ? 'asked to reload' : 'its file changed')
+    if (this.#child !== undefined) this.#requestReload(this.#child)
+  }
+
+  /** The instance's rolling reload, from the command line as it is now (the emperor's templates may change). */
+  #requestReload(child: ChildProcess): void {
+    const message: EmperorMessage = { type: 'vassal-reload', argv: this.#context.commandLine(this.#file) }
+    // A channel already gone means the process is going too: its exit is handled as any other.
+    if (child.connected) child.send(message, () => undefined)
+  }
+
+  /**
+   * Resolves once the vassal is done starting, reloading or restarting (whatever the outcome): the emperor
+   * reloads vassals one at a time after a SIGHUP.
+   */
+  settled(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.#isBusy()) return
+        this.#settledWaiters.delete(check)
+        resolve()
+      }
+      this.#settledWaiters.add(check)
+      check()
+    })
+  }
+
+  #isBusy(): boolean {
+    return this.#isRestarting || this.#state === 'spawning' || this.#state === 'reloading'
   }
 
   async #restart(): Promise<void> {

@@ -709,3 +709,83 @@ test(
     )
   },
 )
+
+test(
+  'SIGHUP re-reads emperor.ini: new templates reload each vassal in turn, new monitors start, start-only options wait',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t, ['vassal-set = env=GREETING=first'])
+    writeVassal(setup, 'alpha')
+    writeVassal(setup, 'beta')
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    await waitForState(tsgi, 'beta.ini', 'ready')
+    const alphaSocket = socketOf(setup, 'alpha')
+    const before = await ask(alphaSocket)
+    assert.equal(before.greeting, 'first')
+    const alphaMaster = vassalProcesses(tsgi, path.join(setup.vassalDir, 'alpha.ini')).master
+
+    // A second monitor, a new template value, and an option that only applies at start.
+    const otherDir = path.join(setup.base, 'more-vassals')
+    mkdirSync(otherDir, { mode: 0o755 })
+    writeFileSync(path.join(otherDir, 'gamma.ini'), vassalText(setup, 'gamma'))
+    writeFileSync(
+      setup.emperorIni,
+      [
+        `emperor = ${setup.vassalDir}`,
+        `emperor = ${otherDir}`,
+        'vassal-set = env=GREETING=second',
+        `emperor-pidfile = ${path.join(setup.base, 'emperor.pid')}`,
+        '',
+      ].join('\n'),
+    )
+    const load = keepAsking(t, alphaSocket, 2)
+    await waitForAnswers(load, 20, 'before the SIGHUP')
+    let from = tsgi.output().length
+    tsgi.signal('SIGHUP')
+    await tsgi.waitForOutput(/\[emperor\] reload done/, { from, timeoutMs: deadlineMs })
+    const output = tsgi.output().slice(from)
+    assert.match(output, /emperor-pidfile changed; it applies when the emperor restarts/)
+    assert.match(output, /applying emperor, vassal-set/)
+    // One at a time: beta starts reloading only after alpha is ready again (or the other way round).
+    const order = [...output.matchAll(/vassal (alpha|beta)\.ini: \S+ → (reloading|ready)/g)].map(
+      (match) => `${match[1] ?? ''}:${match[2] ?? ''}`,
+    )
+    assert.equal(order.length, 4, `two reloads: ${order.join(' ')}`)
+    assert.equal(order[0]?.split(':')[0], order[1]?.split(':')[0], `one vassal at a time: ${order.join(' ')}`)
+    assert.deepEqual([order[0]?.split(':')[1], order[1]?.split(':')[1]], ['reloading', 'ready'])
+    assert.equal(existsSync(path.join(setup.base, 'emperor.pid')), false, 'the pidfile waits for a restart')
+
+    await waitForAnswers(load, load.tally().ok + 20, 'after the SIGHUP')
+    assertNoFailure(await load.stop(), 'on alpha.ini across the emperor reload')
+    const after = await ask(alphaSocket)
+    assert.equal(after.greeting, 'second', 'the new vassal-set reached the vassal')
+    assert.equal((await ask(socketOf(setup, 'beta'))).greeting, 'second')
+    assert.equal(
+      vassalProcesses(tsgi, path.join(setup.vassalDir, 'alpha.ini')).master,
+      alphaMaster,
+      'a reload, not a restart: the same vassal master',
+    )
+    await waitForState(tsgi, 'gamma.ini', 'ready')
+    assert.equal((await ask(socketOf(setup, 'gamma'))).greeting, 'second')
+
+    // An emperor.ini with an error: the running config stays, and so do the vassals.
+    writeFileSync(setup.emperorIni, `emperor = ${setup.vassalDir}\nprocesses = many\n`)
+    from = tsgi.output().length
+    tsgi.signal('SIGHUP')
+    await tsgi.waitForOutput(/reload: the config has errors, the running one stays: .*emperor\.ini:2: /, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    assert.equal((await ask(socketOf(setup, 'gamma'))).greeting, 'second', 'the second monitor still runs')
+
+    // A monitor removed from emperor.ini takes its vassals with it.
+    writeFileSync(setup.emperorIni, `emperor = ${setup.vassalDir}\nvassal-set = env=GREETING=second\n`)
+    from = tsgi.output().length
+    tsgi.signal('SIGHUP')
+    await waitForState(tsgi, 'gamma.ini', 'stopped', from)
+    await tsgi.waitForOutput(/\[emperor\] reload done/, { from, timeoutMs: deadlineMs })
+    assert.equal(existsSync(socketOf(setup, 'gamma')), false, "vacuum removed gamma's socket")
+    assert.equal((await ask(alphaSocket)).greeting, 'second')
+  },
+)
