@@ -119,10 +119,14 @@ export async function runEmperor(
 
   const specsOf = (current: Config): string[] =>
     current.emperor.map((spec) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) ? spec : path.resolve(spec)))
+  const monitorFor = (spec: string): Monitor =>
+    createMonitor(spec, {
+      freqMs: config.emperorFreq,
+      isNofollow: config.emperorNofollow,
+      log: (line) => logger.log(line),
+    })
   let monitorSpecs = specsOf(config)
-  let monitors = monitorSpecs.map((spec) =>
-    createMonitor(spec, { freqMs: config.emperorFreq, log: (line) => logger.log(line) }),
-  )
+  let monitors = monitorSpecs.map((spec) => monitorFor(spec))
   const startMonitor = (monitor: Monitor): void =>
     monitor.start((files) => {
       if (!monitors.includes(monitor)) return
@@ -190,9 +194,7 @@ export async function runEmperor(
   const replaceMonitors = (): void => {
     const previous = new Map(monitors.map((monitor, index) => [monitorSpecs[index] ?? '', monitor]))
     monitorSpecs = specsOf(config)
-    monitors = monitorSpecs.map((spec) =>
-      createMonitor(spec, { freqMs: config.emperorFreq, log: (line) => logger.log(line) }),
-    )
+    monitors = monitorSpecs.map((spec) => monitorFor(spec))
     monitors.forEach((monitor, index) => {
       const kept = previous.get(monitorSpecs[index] ?? '')
       const snapshot = kept === undefined ? undefined : snapshots.get(kept)

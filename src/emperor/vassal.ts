@@ -11,7 +11,13 @@ import { hasProcess, isLegalTransition, type VassalState } from './vassal-state.
 
 export type Validation =
   /** files: every config file read (the vassal file, its includes and inherits), absolute. */
-  | { readonly isValid: true; readonly masterKey: string; readonly files: readonly string[] }
+  | {
+      readonly isValid: true
+      readonly masterKey: string
+      readonly files: readonly string[]
+      /** Its listening socket addresses, as written (socket, http-socket, …). */
+      readonly addresses: readonly string[]
+    }
   | { readonly isValid: false; readonly errors: readonly string[] }
 
 export interface VassalContext {
@@ -70,6 +76,12 @@ export class Vassal {
   #streakStartedAt = 0
   #throttleMs = 0
   #masterKey: string | undefined
+  #addresses: readonly string[] = []
+  /**
+   * The previous process while its replacement starts (its sockets changed, and none of the new ones is
+   * an old one): stopped once the new one serves; serving again if the new one fails.
+   */
+  #retiring: ChildProcess | undefined
   #configError: string | undefined
   #lastExit: VassalExit | undefined
   #respawns = 0
@@ -189,6 +201,7 @@ export class Vassal {
     }
     this.#configError = undefined
     this.#masterKey = validation.masterKey
+    this.#addresses = validation.addresses
     this.#includes = stampIncludes(validation.files, this.#file.path)
     const spawned = this.#context.spawn(this.#file)
     if ('refused' in spawned) {
@@ -207,6 +220,7 @@ export class Vassal {
       if (message.type === 'vassal-ready' && (this.#state === 'spawning' || this.#state === 'reloading')) {
         this.#lastReadyAt = Date.now()
         this.#transition('ready', 'it serves')
+        this.#retireOld()
       } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
         this.#configError = message.reason
         this.#transition('ready', `its reload failed, the old generation serves: ${message.reason}`)
@@ -225,6 +239,10 @@ export class Vassal {
     if (this.#child !== child) return
     this.#lastExit = { code, signal, at: Date.now() }
     const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`
+    if (this.#retiring !== undefined && this.#state !== 'stopping') {
+      this.#keepOld(`the new process died before it served (${how})`)
+      return
+    }
     if (this.#state === 'stopping') {
       this.#transition('stopped', `stopped (${how})`)
       return
@@ -286,8 +304,11 @@ export class Vassal {
     this.#configError = undefined
     this.#includes = stampIncludes(validation.files, file.path)
     if (validation.masterKey !== this.#masterKey) {
-      this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
-      void this.#restart()
+      const isOverlapping = validation.addresses.some((address) => this.#addresses.includes(address))
+      if (isOverlapping || this.#state === 'spawning' || this.#state === 'reloading') {
+        this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
+        void this.#restart()
+      } else this.#replace()
       return
     }
     if (this.#state === 'spawning' || this.#state === 'reloading') {
@@ -325,9 +346,44 @@ export class Vassal {
     return this.#isRestarting || this.#state === 'spawning' || this.#state === 'reloading'
   }
 
+  /**
+   * Its master's options changed and its new sockets are all new addresses: the new process binds them and
+   * loads its app while the old one still serves, and the old one is stopped only once the new one is ready.
+   */
+  #replace(): void {
+    const old = this.#child
+    this.#log('options of its master changed and its sockets are new: starting the new process first')
+    this.#retiring = old
+    this.#start()
+    // Not started after all (refused, or its config failed now): the old process goes on serving.
+    if (this.#child === old)
+      this.#keepOld(`the new process did not start: ${this.#configError ?? this.#state}`)
+  }
+
+  /** The replacement failed: the process it was to replace is the vassal again. */
+  #keepOld(why: string): void {
+    const old = this.#retiring
+    this.#retiring = undefined
+    if (old === undefined || old.exitCode !== null || old.signalCode !== null) return
+    this.#child = old
+    this.#state = 'ready'
+    this.#log(`${why}; the old process keeps serving`)
+    this.#context.onStateChange(this)
+    for (const check of [...this.#settledWaiters]) check()
+  }
+
+  /** The replacement serves: the process it replaces stops gracefully. */
+  #retireOld(): void {
+    const old = this.#retiring
+    this.#retiring = undefined
+    if (old === undefined) return
+    this.#log(`the new process serves: stopping the old one (pid: ${old.pid ?? '?'})`)
+    void this.#terminate(old)
+  }
+
   async #restart(): Promise<void> {
     this.#isRestarting = true
-    await this.#terminate()
+    await this.#terminate(this.#child)
     this.#isRestarting = false
     if (this.#stopped !== undefined) return
     this.#throttle.reset()
@@ -335,8 +391,7 @@ export class Vassal {
   }
 
   /** SIGTERM, then SIGKILL after the mercy; resolves when the process is gone. */
-  #terminate(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.#child
+  #terminate(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), this.#context.mercyMs)
@@ -369,7 +424,9 @@ export class Vassal {
       clearTimeout(this.#timer)
       if (hasProcess(this.#state)) {
         this.#transition('stopping', signal === 'SIGKILL' ? 'killed' : 'stopping')
-        await this.#terminate(signal)
+        const retiring = this.#retiring
+        this.#retiring = undefined
+        await Promise.all([this.#terminate(this.#child, signal), this.#terminate(retiring, signal)])
       } else {
         this.#state = 'stopping'
         this.#transition('stopped', 'removed')

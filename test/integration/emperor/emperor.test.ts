@@ -789,3 +789,64 @@ test(
     assert.equal((await ask(alphaSocket)).greeting, 'second')
   },
 )
+
+test(
+  'a vassal whose sockets change to new addresses starts its new process first and retires the old one once it serves',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    const file = path.join(setup.vassalDir, 'alpha.ini')
+    const socketText = (socket: string, extra: readonly string[] = []): string =>
+      vassalText(setup, 'alpha', { lines: extra }).replace(socketOf(setup, 'alpha'), socket)
+    const firstSocket = path.join(setup.runDir, 'first.sock')
+    writeFileSync(file, socketText(firstSocket))
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    const oldMaster = vassalProcesses(tsgi, file).master
+    await ask(firstSocket)
+
+    // A slow request on the old socket is in flight while the sockets change.
+    const inFlight = ask(firstSocket, '/?delay=1500')
+    const secondSocket = path.join(setup.runDir, 'second.sock')
+    let from = tsgi.output().length
+    writeFileSync(file, socketText(secondSocket))
+    await tsgi.waitForOutput(/vassal alpha\.ini: options of its master changed and its sockets are new/, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    await tsgi.waitForOutput(
+      new RegExp(`vassal alpha\\.ini: the new process serves: stopping the old one \\(pid: ${oldMaster}\\)`),
+      { from, timeoutMs: deadlineMs },
+    )
+    // The new one served before the old one was told to stop: its ready line comes first.
+    const output = tsgi.output().slice(from)
+    assert.ok(
+      output.indexOf('spawning → ready') < output.indexOf('stopping the old one'),
+      'the new process was ready before the old one was stopped',
+    )
+    assert.equal((await inFlight).pid > 0, true, 'the request in flight on the old socket completed')
+    await ask(secondSocket)
+    await waitFor(
+      `the old master ${oldMaster} to exit`,
+      () => (tsgi.processes().includes(oldMaster) ? undefined : true),
+      { timeoutMs: deadlineMs },
+    )
+    assert.notEqual(vassalProcesses(tsgi, file).master, oldMaster)
+    assert.equal(existsSync(firstSocket), false, 'the old process vacuumed its socket')
+    assert.deepEqual(troubleLines(tsgi.output(), 'alpha.ini'), [])
+
+    // A replacement that cannot bind its new socket: the old process keeps serving.
+    const servingMaster = vassalProcesses(tsgi, file).master
+    from = tsgi.output().length
+    writeFileSync(file, socketText(path.join(setup.base, 'no-such-dir', 'third.sock')))
+    await tsgi.waitForOutput(
+      /vassal alpha\.ini: the new process died before it served .*; the old process keeps serving/,
+      {
+        from,
+        timeoutMs: deadlineMs,
+      },
+    )
+    await ask(secondSocket)
+    assert.equal(vassalProcesses(tsgi, file).master, servingMaster)
+  },
+)

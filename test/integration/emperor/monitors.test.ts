@@ -200,6 +200,30 @@ test('dir monitor follows symlinks into the directory and treats a dangling one 
   await recorder.until('shop.ini dangling', hasNames(['gone.ini']))
 })
 
+test('with emperor-nofollow a symlinked vassal changes when the link is replaced, not when its target is', async (t) => {
+  const root = makeTempDir(t)
+  const target = root.write('app/vassal.ini', '[uwsgi]\n')
+  const vassals = path.join(root.path, 'vassals')
+  mkdirSync(vassals)
+  const link = path.join(vassals, 'shop.ini')
+  symlinkSync(target, link)
+  const { monitor, recorder } = record(t, (o) => new DirMonitor(vassals, o), { isNofollow: true })
+  const first = await recorder.until('the symlinked shop.ini', hasNames(['shop.ini']))
+
+  // The target is edited; then a marker file comes, so a report after the edit surely happened.
+  writeFileSync(target, '[uwsgi]\nprocesses = 2\n')
+  monitor.rescan()
+  root.write('vassals/marker.ini', '[uwsgi]\n')
+  const afterEdit = await recorder.until('the marker', hasNames(['marker.ini', 'shop.ini']))
+  assert.equal(stampOf(afterEdit, 'shop.ini'), stampOf(first, 'shop.ini'), "the target's edit does not count")
+
+  // A new link renamed over the old one (how a deploy switches versions) is a change.
+  const next = root.write('app/vassal-2.ini', '[uwsgi]\n')
+  symlinkSync(next, path.join(vassals, '.shop.ini.tmp'))
+  renameSync(path.join(vassals, '.shop.ini.tmp'), link)
+  await recorder.until('the replaced link', (set) => stampOf(set, 'shop.ini') !== stampOf(first, 'shop.ini'))
+})
+
 test('dir monitor follows a ConfigMap-style ..data swap', async (t) => {
   const dir = makeTempDir(t)
   const at = (name: string) => path.join(dir.path, name)
