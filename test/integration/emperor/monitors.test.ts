@@ -158,13 +158,19 @@ test('dir monitor sees two edits within one second (uWSGI misses the second)', a
   await recorder.until('the third edit', (set) => stampOf(set, 'shop.ini') !== stampOf(edited, 'shop.ini'))
 })
 
-test('dir monitor follows symlinks into the directory and treats a dangling one as absent', async (t) => {
+/** A vassals/ directory whose shop.ini is a symlink to app/vassal.ini, the usual `ln -s` deployment. */
+function symlinkedVassal(t: TestContext) {
   const root = makeTempDir(t)
   const target = root.write('app/vassal.ini', '[uwsgi]\n')
   const vassals = path.join(root.path, 'vassals')
   mkdirSync(vassals)
   const link = path.join(vassals, 'shop.ini')
   symlinkSync(target, link)
+  return { root, target, vassals, link }
+}
+
+test('dir monitor follows symlinks into the directory and treats a dangling one as absent', async (t) => {
+  const { root, target, vassals, link } = symlinkedVassal(t)
   symlinkSync(path.join(root.path, 'app/missing.ini'), path.join(vassals, 'gone.ini'))
   const { monitor, recorder } = record(t, (o) => new DirMonitor(vassals, o))
   const first = await recorder.until('the symlinked shop.ini', hasNames(['shop.ini']))
@@ -201,12 +207,7 @@ test('dir monitor follows symlinks into the directory and treats a dangling one 
 })
 
 test('with emperor-nofollow a symlinked vassal changes when the link is replaced, not when its target is', async (t) => {
-  const root = makeTempDir(t)
-  const target = root.write('app/vassal.ini', '[uwsgi]\n')
-  const vassals = path.join(root.path, 'vassals')
-  mkdirSync(vassals)
-  const link = path.join(vassals, 'shop.ini')
-  symlinkSync(target, link)
+  const { root, target, vassals, link } = symlinkedVassal(t)
   const { monitor, recorder } = record(t, (o) => new DirMonitor(vassals, o), { isNofollow: true })
   const first = await recorder.until('the symlinked shop.ini', hasNames(['shop.ini']))
 
