@@ -91,3 +91,47 @@ export function isVassalMessage(value: unknown): value is VassalMessage {
   if (typeof value !== 'object' || value === null || !('type' in value)) return false
   return value.type === 'vassal-ready' || (value.type === 'vassal-reload-failed' && 'reason' in value)
 }
+
+/**
+ * Vassal → emperor, tyrant mode only: chown this unix socket (an absolute path) as its `chown-socket` says,
+ * which the vassal, running as its file's owner, may not do itself. The emperor trusts nothing in it: the
+ * path must be one of the vassal's configured sockets, and the owner comes from the config it validated.
+ */
+export interface ChownSocketRequest {
+  readonly type: 'chown-socket'
+  readonly path: string
+}
+
+/** Emperor → vassal: the answer to a ChownSocketRequest; `refusal` is null when the socket was chowned. */
+export interface ChownSocketDone {
+  readonly type: 'chown-socket-done'
+  readonly path: string
+  readonly refusal: string | null
+}
+
+export function isChownSocketRequest(value: unknown): value is ChownSocketRequest {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'chown-socket' &&
+    'path' in value &&
+    typeof value.path === 'string'
+  )
+}
+
+export function isChownSocketDone(value: unknown): value is ChownSocketDone {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'chown-socket-done' &&
+    'path' in value &&
+    typeof value.path === 'string' &&
+    'refusal' in value &&
+    (value.refusal === null || typeof value.refusal === 'string')
+  )
+}
+
+/** Set to '1' in a vassal's environment when its emperor serves ChownSocketRequests (tyrant mode). */
+export const emperorChownsVariable = 'TSGI__EMPEROR_CHOWNS'

@@ -6,12 +6,19 @@ import { realpathSync, statSync } from 'node:fs'
 import { isVassalMessage } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
+import type { SocketChownGrant } from './socket-chown-grant.js'
 import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
 import { hasProcess, isLegalTransition, type VassalState } from './vassal-state.js'
 
 export type Validation =
   /** files: every config file read (the vassal file, its includes and inherits), absolute. */
-  | { readonly isValid: true; readonly masterKey: string; readonly files: readonly string[] }
+  | {
+      readonly isValid: true
+      readonly masterKey: string
+      readonly files: readonly string[]
+      /** Tyrant mode: the sockets the emperor may chown for it, and to whom (chown-socket). */
+      readonly chownGrant?: SocketChownGrant | undefined
+    }
   | { readonly isValid: false; readonly errors: readonly string[] }
 
 export interface VassalContext {
@@ -26,7 +33,10 @@ export interface VassalContext {
   /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
   validate(file: VassalFile): Validation
   /** Starts the vassal's process, or says why it is refused (tyrant rules). */
-  spawn(file: VassalFile): ChildProcess | { readonly refused: string }
+  spawn(
+    file: VassalFile,
+    validation: Extract<Validation, { isValid: true }>,
+  ): ChildProcess | { readonly refused: string }
   onStateChange(vassal: Vassal): void
 }
 
@@ -185,7 +195,7 @@ export class Vassal {
     this.#configError = undefined
     this.#masterKey = validation.masterKey
     this.#includes = stampIncludes(validation.files, this.#file.path)
-    const spawned = this.#context.spawn(this.#file)
+    const spawned = this.#context.spawn(this.#file, validation)
     if ('refused' in spawned) {
       this.#configError = spawned.refused
       this.#transition('refused', spawned.refused)

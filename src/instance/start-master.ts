@@ -8,6 +8,7 @@ import type { VassalMessage, WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
+import { emperorChownFrom } from './ask-emperor-chown.js'
 import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
 
@@ -114,7 +115,10 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   const inherited = takeInheritedSockets(process.env)
   const successorOf = process.env[successorOfVariable]
   Reflect.deleteProperty(process.env, successorOfVariable)
-  const listeners: ListenerSet = await bindListeners(config, logger, inherited)
+  const listeners: ListenerSet = await bindListeners(config, logger, {
+    inherited,
+    emperorChown: emperorChownFrom(process.env),
+  })
   closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
   const pidfile = config.pidfile
   const isRoot = process.getuid?.() === 0
