@@ -109,29 +109,41 @@ export interface ChownSocketDone {
   readonly refusal: string | null
 }
 
+/** A message object of this type, its other fields still to be checked. */
+function isMessageOf<T extends string>(
+  value: unknown,
+  type: T,
+): value is { readonly type: T } & Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && 'type' in value && value.type === type
+}
+
 export function isChownSocketRequest(value: unknown): value is ChownSocketRequest {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'type' in value &&
-    value.type === 'chown-socket' &&
-    'path' in value &&
-    typeof value.path === 'string'
-  )
+  return isMessageOf(value, 'chown-socket') && typeof value.path === 'string'
 }
 
 export function isChownSocketDone(value: unknown): value is ChownSocketDone {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    'type' in value &&
-    value.type === 'chown-socket-done' &&
-    'path' in value &&
+    isMessageOf(value, 'chown-socket-done') &&
     typeof value.path === 'string' &&
-    'refusal' in value &&
     (value.refusal === null || typeof value.refusal === 'string')
   )
 }
 
 /** Set to '1' in a vassal's environment when its emperor serves ChownSocketRequests (tyrant mode). */
 export const emperorChownsVariable = 'TSGI__EMPEROR_CHOWNS'
+
+/** The signals an emperor may ask its vassal to raise on itself (DESIGN.md decision 6, and the last resort). */
+export const relayedSignals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const
+
+/**
+ * Emperor → vassal: raise this signal on yourself. An unprivileged tyrant emperor without CAP_KILL may not
+ * signal a vassal that runs as another user, so it asks over the control channel instead of kill(2).
+ */
+export interface RelayedSignal {
+  readonly type: 'signal'
+  readonly signal: (typeof relayedSignals)[number]
+}
+
+export function isRelayedSignal(value: unknown): value is RelayedSignal {
+  return isMessageOf(value, 'signal') && relayedSignals.some((signal) => signal === value.signal)
+}

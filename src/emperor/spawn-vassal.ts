@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 
 import type { Config } from '../config/options/registry.js'
-import { emperorChownsVariable } from '../control/messages.js'
+import { emperorChownsVariable, relayedSignals, type RelayedSignal } from '../control/messages.js'
 import { missingCapabilities } from '../platform/capabilities.js'
 import { setprivSwitchArgs } from '../platform/setpriv-args.js'
 import { serveChownRequests } from './chown-vassal-socket.js'
@@ -43,6 +43,25 @@ export function tyrantRefusal(file: VassalFile, config: Config): string | undefi
   if (uid === process.getuid?.())
     return `[emperor-tyrant] refusing vassal ${file.name}: owned by uid ${uid}, the emperor's own user`
   return undefined
+}
+
+/**
+ * An unprivileged tyrant emperor without CAP_KILL may not signal a vassal running as another user (kill(2)
+ * needs the same uid): its signals go over the control channel instead, and the vassal raises them on itself
+ * (obey-emperor-signals.ts). The child's kill() is replaced so that every caller keeps one way to signal.
+ * A vassal whose master stopped listening cannot be forced this way: `cap = …,kill` lets the emperor SIGKILL
+ * it, and its parent-death signal still stops it when the emperor exits (docs/security.md).
+ */
+function relaySignals(child: ChildProcess): void {
+  child.kill = (signal?: NodeJS.Signals | number): boolean => {
+    const name = typeof signal === 'string' ? signal : 'SIGTERM'
+    const relayed = relayedSignals.find((known) => known === name)
+    if (relayed === undefined || !child.connected || child.exitCode !== null || child.signalCode !== null)
+      return false
+    const message: RelayedSignal = { type: 'signal', signal: relayed }
+    child.send(message, () => undefined)
+    return true
+  }
 }
 
 export interface SpawnVassalOptions {
@@ -89,6 +108,7 @@ export function spawnVassal(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'json',
   })
+  if (config.emperorTyrant && !isRoot() && missingCapabilities(['kill']).length > 0) relaySignals(child)
   if (config.emperorTyrant) {
     serveChownRequests(child, {
       grant: options.chownGrant,

@@ -9,6 +9,7 @@ import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
 import { emperorChownFrom } from './ask-emperor-chown.js'
+import { obeyEmperorSignals } from './obey-emperor-signals.js'
 import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
 
@@ -105,6 +106,7 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   // Under the emperor: every line carries the vassal's name, and the emperor hears of readiness.
   const vassalName = process.env.TSGI__VASSAL_NAME
   const emperor = vassalName !== undefined && process.send !== undefined ? emperorChannel() : undefined
+  if (emperor !== undefined) obeyEmperorSignals()
   const logPrefix = vassalName === undefined ? '' : `[${vassalName}] `
   const logger = new Logger({
     prefix: logPrefix,

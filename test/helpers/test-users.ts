@@ -10,13 +10,27 @@ export const seedUsers = [
   { user: 'nginx', group: 'nginx' },
 ] as const
 
+/**
+ * The users of the tyrant security tests: a second vassal owner, and the dedicated user an unprivileged
+ * emperor runs as (method (c) of seed 004).
+ */
+export const securityUsers = [
+  { user: 'tsgi-bob', group: 'tsgi-bob' },
+  { user: 'tsgi-emperor', group: 'tsgi-emperor' },
+] as const
+
 export function isRoot(): boolean {
   return process.getuid?.() === 0
 }
 
 /** Makes the seed users if missing; returns a reason to skip when that is impossible. */
 export function ensureSeedUsers(): string | undefined {
-  const missing = seedUsers.filter(({ user }) => lookupUser(user) === undefined)
+  return ensureUsers(seedUsers)
+}
+
+/** Makes `users` (each with its primary group) if missing; returns a reason to skip when that is impossible. */
+export function ensureUsers(users: readonly { user: string; group: string }[]): string | undefined {
+  const missing = users.filter(({ user }) => lookupUser(user) === undefined)
   if (missing.length === 0) return undefined
   if (!isRoot())
     return `needs root to create test users ${missing.map((m) => m.user).join(', ')} with useradd`
