@@ -1,6 +1,8 @@
 // The unix users the tests need, made once and idempotently with useradd (DESIGN.md "Testing"): never
 // per-test user churn. Only root can make them; other runs skip the tests that need them, saying why.
 import { execFileSync } from 'node:child_process'
+import { chownSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
 
 import { lookupGroup, lookupUser } from '../../src/platform/user-directory.js'
 
@@ -47,4 +49,51 @@ export function ensureUsers(users: readonly { user: string; group: string }[]): 
     ])
   }
   return undefined
+}
+
+/** A user's ids, as a test runs a process or owns a file as that user. */
+export interface Who {
+  readonly uid: number
+  readonly gid: number
+}
+
+/** The ids of existing user `name` (with its primary group). */
+export function whoIs(name: string): Who {
+  const user = lookupUser(name)
+  if (user === undefined) throw new Error(`test user ${name} does not exist`)
+  return { uid: user.uid, gid: user.gid }
+}
+
+/** setpriv's command line that runs a program as `who` with no supplementary groups, plus `extra`. */
+export const asUser = (who: Who, ...extra: string[]): string[] => [
+  'setpriv',
+  `--reuid=${who.uid}`,
+  `--regid=${who.gid}`,
+  '--clear-groups',
+  ...extra,
+  '--',
+]
+
+/**
+ * Every user of the tyrant security tests, made if missing: alex (seed 004's vassal owner, group users),
+ * tsgi-bob (another owner), tsgi-emperor (method (c)'s emperor), nginx and www-data (socket owners).
+ */
+export function securityCast(): Record<'alex' | 'bob' | 'emperor' | 'nginx' | 'www', Who> {
+  const problem = ensureSeedUsers() ?? ensureUsers(securityUsers)
+  if (problem !== undefined) throw new Error(problem)
+  return {
+    alex: whoIs('alex'),
+    bob: whoIs('tsgi-bob'),
+    emperor: whoIs('tsgi-emperor'),
+    nginx: whoIs('nginx'),
+    www: whoIs('www-data'),
+  }
+}
+
+/** A 0755 directory `name` under `parent` owned by `owner`, where that user's processes bind sockets. */
+export function makeOwnedDir(parent: string, name: string, owner: Who): string {
+  const dir = path.join(parent, name)
+  mkdirSync(dir, { mode: 0o755 })
+  chownSync(dir, owner.uid, owner.gid)
+  return dir
 }

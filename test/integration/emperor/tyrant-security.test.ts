@@ -15,7 +15,6 @@ import {
   lstatSync,
   mkdirSync,
   readFileSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
@@ -23,51 +22,20 @@ import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 
 import { capabilitySets, type CapabilityName } from '../../../src/platform/capabilities.js'
-import { lookupGroup, lookupUser } from '../../../src/platform/user-directory.js'
 import { fixturePath } from '../../helpers/fixture-path.js'
 import { httpRequest } from '../../helpers/http-client.js'
 import { nginxSkipReason, startNginx } from '../../helpers/nginx.js'
 import { runCli } from '../../helpers/run-cli.js'
 import { startTsgi, type RunningTsgi } from '../../helpers/start-tsgi.js'
 import { makeTempDir } from '../../helpers/temp-dir.js'
-import { ensureSeedUsers, ensureUsers, isRoot, securityUsers } from '../../helpers/test-users.js'
+import { fingerprint } from '../../helpers/file-fingerprint.js'
+import { asUser, isRoot, makeOwnedDir, securityCast, type Who } from '../../helpers/test-users.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
 /** Bounds every wait: a vassal is two Node processes plus a config check, and CI has 2 cores. */
 const deadlineMs = 60_000
 const testTimeoutMs = 240_000
 const skip = isRoot() ? false : 'needs root: tyrant mode changes users, makes test users and chowns files'
-
-type Who = { readonly uid: number; readonly gid: number }
-
-/** setpriv's command line that runs a program as `who` with no supplementary groups, plus `extra`. */
-const asUser = (who: Who, ...extra: string[]): string[] => [
-  'setpriv',
-  `--reuid=${who.uid}`,
-  `--regid=${who.gid}`,
-  '--clear-groups',
-  ...extra,
-  '--',
-]
-
-/** The test users: alex (seed 004), nginx, tsgi-bob (a second owner) and tsgi-emperor (method (c)). */
-function users(): { alex: Who; bob: Who; emperor: Who; www: Who } {
-  assert.equal(ensureSeedUsers(), undefined)
-  assert.equal(ensureUsers(securityUsers), undefined)
-  const who = (name: string): Who => {
-    const user = lookupUser(name)
-    assert.ok(user !== undefined, `user ${name} exists`)
-    return { uid: user.uid, gid: user.gid }
-  }
-  const users = lookupGroup('users')
-  assert.ok(users !== undefined)
-  return {
-    alex: { uid: who('alex').uid, gid: users.gid },
-    bob: who('tsgi-bob'),
-    emperor: who('tsgi-emperor'),
-    www: who('www-data'),
-  }
-}
 
 interface World {
   readonly base: string
@@ -87,14 +55,6 @@ function makeWorld(t: TestContext, emperorLines: readonly string[]): World {
     ['; a tyrant emperor of a security test', `emperor = ${vassalDir}`, ...emperorLines, ''].join('\n'),
   )
   return { base: dir.path, vassalDir, emperorIni }
-}
-
-/** A 0755 directory owned by `owner`, where its vassals bind their sockets. */
-function ownedDir(world: World, name: string, owner: Who): string {
-  const dir = path.join(world.base, name)
-  mkdirSync(dir, { mode: 0o755 })
-  chownSync(dir, owner.uid, owner.gid)
-  return dir
 }
 
 /** A vassal file owned by `owner`, with a hostile `uid = root` line unless the lines say otherwise. */
@@ -178,7 +138,7 @@ test(
   'unprivileged tyrant emperor started as root keeps only setuid and setgid and still runs each vassal as its file owner',
   { timeout: testTimeoutMs, skip },
   async (t) => {
-    const { alex, bob, emperor } = users()
+    const { alex, bob, emperor } = securityCast()
     const world = makeWorld(t, [
       'uid = tsgi-emperor',
       'gid = tsgi-emperor',
@@ -188,7 +148,7 @@ test(
     const owners = { shop: alex, blog: bob }
     const files = new Map<string, string>()
     for (const [stem, owner] of Object.entries(owners)) {
-      const run = ownedDir(world, `run-${stem}`, owner)
+      const run = makeOwnedDir(world.base, `run-${stem}`, owner)
       const lines = [
         `http-socket = ${run}/app.sock`,
         app(world, 'privilege-probe.mjs'),
@@ -257,9 +217,9 @@ test(
   'tyrant emperor started unprivileged with ambient setuid and setgid spawns vassals as owners and refuses a chown-socket it cannot do',
   { timeout: testTimeoutMs, skip },
   async (t) => {
-    const { alex, emperor } = users()
+    const { alex, emperor } = securityCast()
     const world = makeWorld(t, ['emperor-tyrant = true'])
-    const run = ownedDir(world, 'run-alex', alex)
+    const run = makeOwnedDir(world.base, 'run-alex', alex)
     writeVassal(world, 'own-group', alex, [
       `http-socket = ${run}/own.sock`,
       app(world),
@@ -292,13 +252,34 @@ test(
 )
 
 test(
+  'unprivileged tyrant emperor holding CAP_CHOWN gives a vassal socket to nginx as chown-socket asks',
+  { timeout: testTimeoutMs, skip },
+  async (t) => {
+    const { alex, emperor, nginx } = securityCast()
+    const world = makeWorld(t, ['emperor-tyrant = true'])
+    const socketPath = path.join(makeOwnedDir(world.base, 'run-alex', alex), 'app.sock')
+    writeVassal(world, 'app', alex, [`http-socket = ${socketPath}`, app(world), 'chown-socket = nginx:nginx'])
+    const caps = '+setuid,+setgid,+chown'
+    const tsgi = await startEmperor(t, world, asUser(emperor, `--inh-caps=${caps}`, `--ambient-caps=${caps}`))
+    await waitForState(tsgi, 'app.ini', 'ready')
+    const socket = lstatSync(socketPath)
+    assert.deepEqual([socket.uid, socket.gid], [nginx.uid, nginx.gid], 'the socket is nginx:nginx')
+    for (const pid of vassalPids(tsgi, path.join(world.vassalDir, 'app.ini')))
+      assertUnprivileged(pid, alex, "app.ini's process")
+  },
+)
+
+test(
   'tyrant emperor without CAP_SETUID and CAP_SETGID exits 3 with ERR_PRIVILEGE_CAPABILITY_MISSING',
   { timeout: testTimeoutMs, skip },
   async (t) => {
-    const { alex, emperor } = users()
+    const { alex, emperor } = securityCast()
     const startWith = async (lines: readonly string[], launcher?: readonly string[]): Promise<string> => {
       const world = makeWorld(t, lines)
-      writeVassal(world, 'app', alex, [`http-socket = ${ownedDir(world, 'run', alex)}/app.sock`, app(world)])
+      writeVassal(world, 'app', alex, [
+        `http-socket = ${makeOwnedDir(world.base, 'run', alex)}/app.sock`,
+        app(world),
+      ])
       const tsgi = await startTsgi(t, ['--ini', world.emperorIni], {
         cwd: world.base,
         readyPattern: null,
@@ -321,9 +302,9 @@ test(
   "tyrant emperor gives a vassal's socket seed 004's chown-socket and chmod-socket and nginx serves through it",
   { timeout: testTimeoutMs, skip: skip || nginxSkipReason() || false },
   async (t) => {
-    const { alex, www } = users()
+    const { alex, www } = securityCast()
     const world = makeWorld(t, ['emperor-tyrant = true'])
-    const run = ownedDir(world, 'run-alex', alex)
+    const run = makeOwnedDir(world.base, 'run-alex', alex)
     const socketPath = path.join(run, 'uwsgi.sock')
     // Seed 004's vassal lines (its runtime adapted to the Node fixture), with nginx running as www-data.
     writeVassal(world, 'django', alex, [
@@ -351,30 +332,25 @@ test(
     assert.equal(body.url, '/through-nginx')
     assert.deepEqual(vassalPids(tsgi, path.join(world.vassalDir, 'django.ini')).slice(1), [body.pid])
     assertUnprivileged(body.pid, alex, 'the worker behind nginx')
+    // A root emperor can also empty the bounding set: no set-uid program can give these processes anything.
+    for (const pid of vassalPids(tsgi, path.join(world.vassalDir, 'django.ini')))
+      assert.deepEqual(capabilitySets(pid).CapBnd, [], `vassal process ${pid} has an empty bounding set`)
   },
 )
-
-/** Owner, group, mode, size, inode and times of a path (following links), or 'absent'. */
-function fingerprint(file: string): string {
-  const stat = statSync(file, { throwIfNoEntry: false, bigint: true })
-  return stat === undefined
-    ? 'absent'
-    : [stat.uid, stat.gid, stat.mode, stat.size, stat.ino, stat.mtimeNs, stat.ctimeNs].join(':')
-}
 
 test(
   'tyrant vassal file gains nothing outside its owner’s reach: nothing read, created, chowned or unlinked, no secret shown',
   { timeout: testTimeoutMs, skip },
   async (t) => {
-    const { alex, bob } = users()
+    const { alex, bob } = securityCast()
     const statsPath = `${makeTempDir(t).path}/stats.sock`
     const world = makeWorld(t, [
       'emperor-tyrant = true',
       `emperor-stats = ${statsPath}`,
       'emperor-throttle = 500',
     ])
-    const runAlex = ownedDir(world, 'run-alex', alex)
-    const runBob = ownedDir(world, 'run-bob', bob)
+    const runAlex = makeOwnedDir(world.base, 'run-alex', alex)
+    const runBob = makeOwnedDir(world.base, 'run-bob', bob)
     // A root-only secret (mkdtemp's 0700 directory) and /etc/shadow's text must never show anywhere.
     const secretDir = makeTempDir(t).path
     chmodSync(secretDir, 0o700)
