@@ -19,14 +19,12 @@ export function tyrantIdentity(file: VassalFile, config: Config): { uid: number;
   return config.emperorTyrantNofollow || config.emperorNofollow ? file.linkOwner : file.owner
 }
 
-const isRoot = (): boolean => process.getuid?.() === 0
-
 /** The setpriv arguments that start a tyrant vassal (or its config check) as its file's owner. */
 export function tyrantSwitchArgs(file: VassalFile, config: Config): string[] {
   const { uid, gid } = tyrantIdentity(file, config)
   return setprivSwitchArgs(
     { uid, gid, groups: config.emperorTyrantInitgroups ? 'init' : 'clear' },
-    { isRoot: isRoot() },
+    { canEmptyBoundingSet: missingCapabilities(['setpcap']).length === 0 },
   )
 }
 
@@ -108,7 +106,7 @@ export function spawnVassal(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'json',
   })
-  if (config.emperorTyrant && !isRoot() && missingCapabilities(['kill']).length > 0) relaySignals(child)
+  if (config.emperorTyrant && missingCapabilities(['kill']).length > 0) relaySignals(child)
   if (config.emperorTyrant) {
     serveChownRequests(child, {
       grant: options.chownGrant,

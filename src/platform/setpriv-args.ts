@@ -11,16 +11,20 @@ export interface SwitchTarget {
 
 /**
  * `--reuid/--regid`, the groups, and empty inheritable and ambient sets (so nothing survives the exec of a
- * non-root program). Only a parent holding CAP_SETPCAP (root) can also empty the bounding set; without it
- * the child keeps its parent's bounding set, which limits what a set-uid program could ever grant it.
+ * non-root program). Only a parent holding CAP_SETPCAP (root, unless its bounding set lacks it) can also
+ * empty the bounding set; without it the child keeps its parent's bounding set, which limits what a set-uid
+ * program could ever grant it.
  */
-export function setprivSwitchArgs(target: SwitchTarget, options: { readonly isRoot: boolean }): string[] {
+export function setprivSwitchArgs(
+  target: SwitchTarget,
+  options: { readonly canEmptyBoundingSet: boolean },
+): string[] {
   return [
     `--reuid=${target.uid}`,
     `--regid=${target.gid}`,
     target.groups === 'init' ? '--init-groups' : '--clear-groups',
     '--inh-caps=-all',
     '--ambient-caps=-all',
-    ...(options.isRoot ? ['--bounding-set=-all'] : []),
+    ...(options.canEmptyBoundingSet ? ['--bounding-set=-all'] : []),
   ]
 }
