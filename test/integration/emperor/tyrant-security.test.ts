@@ -452,3 +452,27 @@ test(
     }
   },
 )
+
+test(
+  'tyrant emperor with emperor-tyrant-nofollow runs a symlinked vassal as the link owner, who cannot read a root-only target',
+  { timeout: testTimeoutMs, skip },
+  async (t) => {
+    const { alex } = securityCast()
+    const world = makeWorld(t, ['emperor-tyrant = true', 'emperor-tyrant-nofollow = true'])
+    const run = makeOwnedDir(world.base, 'run-alex', alex)
+    const secret = `tsgi-secret-${randomUUID()}`
+    // Root's own vassal file, readable by root only; alex links it into the vassal directory.
+    const target = path.join(world.base, 'root-only.ini')
+    writeFileSync(target, `http-socket = ${run}/app.sock\n${app(world)}\nenv = SECRET=${secret}\n`, {
+      mode: 0o600,
+    })
+    const link = path.join(world.vassalDir, 'linked.ini')
+    symlinkSync(target, link)
+    lchownSync(link, alex.uid, alex.gid)
+    const tsgi = await startEmperor(t, world)
+    const line = await waitForState(tsgi, 'linked.ini', 'invalid')
+    assert.match(tsgi.output(), /vassal linked\.ini: config error: [^\n]*permission denied/, line[0])
+    assert.equal(tsgi.output().includes(secret), false, 'the root-only text never shows')
+    assert.equal(existsSync(path.join(run, 'app.sock')), false, 'nothing was started from the root-only file')
+  },
+)
