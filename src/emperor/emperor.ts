@@ -24,6 +24,7 @@ import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
 import { spawnVassal, tyrantIdentity, tyrantRefusal, vassalCommandLine } from './spawn-vassal.js'
 import { validateVassal } from './validate-vassal.js'
+import { EmperorNotify } from './emperor-notify.js'
 import { Vassal, type VassalContext } from './vassal.js'
 import { hasProcess } from './vassal-state.js'
 
@@ -65,8 +66,12 @@ export async function runEmperor(
   let governing = -1
   let isStopping = false
 
-  const reportGoverning = (): void => {
+  const notify = new EmperorNotify(logger)
+  /** isAfterReconcile: the desired set was just applied (start-up readiness waits for every monitor's first). */
+  const reportGoverning = (isAfterReconcile = false): void => {
     const count = [...vassals.values()].filter((vassal) => hasProcess(vassal.state)).length
+    const isScanApplied = isAfterReconcile && monitors.every((monitor) => snapshots.has(monitor))
+    notify.update(vassals.values(), isScanApplied, count)
     if (count === governing) return
     governing = count
     logger.log(`The Emperor is governing ${count} vassals`)
@@ -114,7 +119,7 @@ export async function runEmperor(
         reconcile()
       })
     }
-    reportGoverning()
+    reportGoverning(true)
   }
 
   const specsOf = (current: Config): string[] =>
@@ -167,6 +172,7 @@ export async function runEmperor(
   const stopAll = async (signal: NodeJS.Signals): Promise<void> => {
     if (isStopping) return
     isStopping = true
+    notify.stopping()
     for (const monitor of monitors) monitor.close()
     await stats?.close()
     logger.log(
@@ -181,6 +187,7 @@ export async function runEmperor(
       }
     }
     logger.log('The Emperor is governing 0 vassals; goodbye')
+    notify.close()
     removeSignals()
     resolveStopped()
   }
@@ -221,6 +228,7 @@ export async function runEmperor(
       isEmperorReloadQueued = true
       return
     }
+    notify.reloading()
     reloadingEmperor = (async () => {
       const result = rereadConfig()
       if (result.config === undefined) {
@@ -267,6 +275,7 @@ export async function runEmperor(
       logger.log('[emperor] reload done')
     })().finally(() => {
       reloadingEmperor = undefined
+      notify.reloaded()
       if (isEmperorReloadQueued) {
         isEmperorReloadQueued = false
         reloadEmperor()
@@ -295,6 +304,7 @@ export async function runEmperor(
       for (const monitor of monitors) monitor.close()
       clearInterval(includesTimer)
       removeSignals()
+      notify.close()
       throw error
     }
     // A signal that came while it was binding has stopped the emperor already.

@@ -9,6 +9,7 @@ import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
 import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
+import { InstanceNotify } from './instance-notify.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
 
 export interface EmperorChannel {
@@ -34,6 +35,8 @@ export interface MasterSetup {
   readonly identity: Identity
   /** Whether this process started as root (before the drop). */
   readonly isRoot: boolean
+  /** sd_notify to systemd, when systemd runs this instance itself. */
+  readonly notify: InstanceNotify
 }
 
 /** The IPC channel to the emperor, when this instance is a vassal. */
@@ -120,6 +123,10 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   const inherited = takeInheritedSockets(process.env)
   const successorOf = process.env[successorOfVariable]
   Reflect.deleteProperty(process.env, successorOfVariable)
+  const notify = new InstanceNotify(logger, {
+    isVassal: vassalName !== undefined,
+    isSuccessor: successorOf !== undefined,
+  })
   const listeners: ListenerSet = await bindListeners(config, logger, inherited)
   closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
   const pidfile = config.pidfile
@@ -136,5 +143,17 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
   for (const name of unusedPlugins(config))
     logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)
-  return { logger, logFd, logPrefix, emperor, listeners, inherited, successorOf, pidfile, identity, isRoot }
+  return {
+    logger,
+    logFd,
+    logPrefix,
+    emperor,
+    listeners,
+    inherited,
+    successorOf,
+    pidfile,
+    identity,
+    isRoot,
+    notify,
+  }
 }

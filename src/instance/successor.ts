@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 
 import { isSuccessorReady, type SuccessorReady } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
+import type { InstanceNotify } from './instance-notify.js'
 import { inheritedSocketsVariable, successorOfVariable } from './inherited-sockets.js'
 import type { ListenerSet } from './listeners.js'
 
@@ -17,7 +18,11 @@ export type SuccessorOutcome =
 /** First fd of the handed-over sockets in the successor (0-2 stdio, 3 the IPC channel). */
 const firstFd = 4
 
-export function startSuccessor(set: ListenerSet): Promise<SuccessorOutcome> {
+/** `systemdEnv`: NOTIFY_SOCKET and WATCHDOG_USEC, so the successor speaks to systemd once it is the main process. */
+export function startSuccessor(
+  set: ListenerSet,
+  systemdEnv: Readonly<Record<string, string>> = {},
+): Promise<SuccessorOutcome> {
   const listeners = set.listeners
   const description = listeners.map((listener, index) => ({
     address: listener.address.text,
@@ -28,6 +33,7 @@ export function startSuccessor(set: ListenerSet): Promise<SuccessorOutcome> {
     cwd: process.cwd(),
     env: {
       ...process.env,
+      ...systemdEnv,
       [inheritedSocketsVariable]: JSON.stringify(description),
       [successorOfVariable]: String(process.pid),
     },
@@ -79,13 +85,15 @@ export function announceToPredecessor(
 export async function handOverToSuccessor(
   set: ListenerSet,
   logger: Logger,
-  what: 'master' | 'process',
+  options: { readonly what: 'master' | 'process'; readonly notify: InstanceNotify },
 ): Promise<ReadonlySet<string> | undefined> {
-  const successor = await startSuccessor(set)
+  const { what, notify } = options
+  const successor = await startSuccessor(set, notify.successorEnvironment())
   if (!successor.isReady) {
     logger.log(`reload aborted: ${successor.reason}; this ${what} keeps serving`)
     return undefined
   }
   logger.log(`reload: the new ${what} (pid: ${successor.pid}) serves; this one retires`)
+  notify.handedOver(successor.pid)
   return successor.adopted
 }
