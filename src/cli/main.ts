@@ -5,6 +5,7 @@ import { runEmperor } from '../emperor/emperor.js'
 import { runInstance } from '../instance/instance.js'
 import { runStandalone } from './run-standalone.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
+import { isStderrJournal, withPriority, type LogLevel } from '../observe/journal.js'
 import { tsgiVersion } from '../observe/version.js'
 import { runCheck } from './commands/check.js'
 import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
@@ -23,8 +24,13 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
   const env = process.env
   const style = styleFor(err, env)
   const outStyle = styleFor(out, env)
+  // Under journald, each line says its priority (the roles' Loggers do the same).
+  const isJournal = isStderrJournal(env)
+  const writeErr = (text: string, level: LogLevel): void => {
+    err.write(`${isJournal ? withPriority(text, level) : text}\n`)
+  }
   const fail = (error: TsgiError): ExitCode => {
-    err.write(`${formatError(error, style)}\n`)
+    writeErr(formatError(error, style), 'error')
     return exitCodeOf(error.kind)
   }
   const [first, ...rest] = argv
@@ -74,7 +80,8 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
 
   // Run a role: load, report every problem, and start only a config without errors.
   const result = loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
-  for (const d of result.diagnostics.items) err.write(`${formatDiagnostic(d, style)}\n`)
+  for (const d of result.diagnostics.items)
+    writeErr(formatDiagnostic(d, style), d.severity === 'error' ? 'error' : 'warning')
   if (result.config === undefined) {
     const kinds = result.diagnostics.items
       .filter((d) => d.severity === 'error')

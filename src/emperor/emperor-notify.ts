@@ -25,7 +25,7 @@ export class EmperorNotify {
   #isStopping = false
 
   constructor(logger: Logger) {
-    this.#notifier = new SdNotify(process.env, { log: (line) => logger.log(`[emperor] ${line}`) })
+    this.#notifier = new SdNotify(process.env, { warn: (line) => logger.warn(`[emperor] ${line}`) })
     this.#stopWatchdog = startWatchdog(this.#notifier)
   }
 

@@ -21,7 +21,7 @@ export class InstanceNotify {
 
   constructor(logger: Logger, options: InstanceNotifyOptions) {
     this.#notifier = new SdNotify(process.env, {
-      log: (line) => logger.log(line),
+      warn: (line) => logger.warn(line),
       isAllowed: !options.isVassal,
     })
     this.#isSuccessor = options.isSuccessor

@@ -35,8 +35,8 @@ export type NotifyFields = Readonly<Record<string, string | number>>
 const notifyVariables = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const
 
 export interface SdNotifyOptions {
-  /** Where the notifier says, once, that it could not be set up or that systemd stopped listening. */
-  readonly log: (line: string) => void
+  /** Where the notifier warns, once, that it could not be set up or that systemd stopped listening. */
+  readonly warn: (line: string) => void
   /** false: this process must not talk to systemd (a vassal); the variables are still removed. */
   readonly isAllowed?: boolean
 }
@@ -49,12 +49,12 @@ export class SdNotify {
   #fd = -1
   /** WATCHDOG_USEC when the watchdog is meant for this process (WATCHDOG_PID unset or ours). */
   readonly #watchdogUsec: number | undefined
-  readonly #log: (line: string) => void
+  readonly #warn: (line: string) => void
   #hasReportedFailure = false
 
   /** Takes NOTIFY_SOCKET and WATCHDOG_* out of `env` (children must never talk to systemd: DESIGN.md). */
   constructor(env: NodeJS.ProcessEnv, options: SdNotifyOptions) {
-    this.#log = options.log
+    this.#warn = options.warn
     const [address, watchdogUsec, watchdogPid] = notifyVariables.map((name) => env[name])
     for (const name of notifyVariables) Reflect.deleteProperty(env, name)
     if (options.isAllowed === false || address === undefined || address === '') {
@@ -70,7 +70,7 @@ export class SdNotify {
     const fd = typeof binding === 'string' ? -1 : binding.open()
     if (typeof binding === 'string' || fd < 0) {
       const why = typeof binding === 'string' ? binding : `socket() failed with errno ${-fd}`
-      this.#log(`sd_notify: notifications to systemd are off: ${why}`)
+      this.#warn(`sd_notify: notifications to systemd are off: ${why}`)
       this.#address = undefined
       this.#binding = undefined
       return
@@ -111,7 +111,7 @@ export class SdNotify {
     if (status < 0 && !this.#hasReportedFailure) {
       // systemd gone (ECONNREFUSED) or its queue full (EAGAIN): nothing to retry, the next state says more.
       this.#hasReportedFailure = true
-      this.#log(`sd_notify: cannot send to ${this.#address}: errno ${-status}`)
+      this.#warn(`sd_notify: cannot send to ${this.#address}: errno ${-status}`)
     }
   }
 

@@ -56,6 +56,8 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv
   /** Wait for this line before returning; default: the master's "tsgi is ready". */
   readonly readyPattern?: RegExp | null
+  /** A command that execs its arguments (node, tsgi, args …) in its own process, e.g. `sh -c '…; exec "$@"' sh`. */
+  readonly launcher?: readonly string[]
 }
 
 export async function startTsgi(
@@ -65,7 +67,8 @@ export async function startTsgi(
 ): Promise<RunningTsgi> {
   const marker = randomUUID()
   let output = ''
-  const child = spawn(process.execPath, [tsgiMain(), ...args], {
+  const [command, ...commandArgs] = [...(options.launcher ?? []), process.execPath, tsgiMain(), ...args]
+  const child = spawn(command ?? process.execPath, commandArgs, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, TSGI__TEST_MARKER: marker },
     stdio: ['ignore', 'pipe', 'pipe'],
