@@ -17,7 +17,8 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
   const config = result.config
   if (config === undefined)
     throw makeError('ERR_INTERNAL_ASSERTION', { what: 'runStandalone() without a config' })
-  const { logger, listeners, inherited, successorOf, pidfile, notify } = await startMaster(config)
+  const master = await startMaster(config)
+  const { logger, listeners, inherited, successorOf, pidfile, notify } = master
   const log = (line: string): void => logger.log(line)
   logger.log('master = false: standalone, the app runs in this process; a reload restarts it')
   let handedOver: ReadonlySet<string> = new Set()
@@ -79,7 +80,11 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
       if (isStopping) return
       logger.log(`reload (${why}): starting a new process with the sockets handed over`)
       notify.reloading()
-      const adopted = await handOverToSuccessor(listeners, logger, { what: 'process', notify })
+      const adopted = await handOverToSuccessor(listeners, logger, {
+        what: 'process',
+        notify,
+        env: master.successorEnvironment(),
+      })
       if (adopted === undefined) {
         notify.reloaded('serving standalone')
         return

@@ -170,7 +170,11 @@ export async function runInstance(
         logger.log(
           `reload: ${changed.join(', ')} changed: starting a new master with the sockets handed over`,
         )
-        const adopted = await handOverToSuccessor(listeners, logger, { what: 'master', notify })
+        const adopted = await handOverToSuccessor(listeners, logger, {
+          what: 'master',
+          notify,
+          env: master.successorEnvironment(),
+        })
         if (adopted === undefined) return
         handedOver = adopted
         void stop('graceful-stop')

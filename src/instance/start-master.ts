@@ -10,6 +10,11 @@ import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
 import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
 import { InstanceNotify } from './instance-notify.js'
+import {
+  activationSuccessorEnvironment,
+  adoptActivatedSockets,
+  exceptSystemdOwned,
+} from './socket-activation.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
 
 export interface EmperorChannel {
@@ -37,6 +42,8 @@ export interface MasterSetup {
   readonly isRoot: boolean
   /** sd_notify to systemd, when systemd runs this instance itself. */
   readonly notify: InstanceNotify
+  /** What a successor master needs in its environment from systemd (NOTIFY_SOCKET, its sockets). */
+  successorEnvironment(): Record<string, string>
 }
 
 /** The IPC channel to the emperor, when this instance is a vassal. */
@@ -120,14 +127,18 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
     ...(logFd === undefined ? {} : { write: (line: string) => void writeSync(logFd, line) }),
   })
   // A successor master (a reload changed the master's own options) adopts its predecessor's sockets.
-  const inherited = takeInheritedSockets(process.env)
+  const handedOver = takeInheritedSockets(process.env)
   const successorOf = process.env[successorOfVariable]
   Reflect.deleteProperty(process.env, successorOfVariable)
   const notify = new InstanceNotify(logger, {
     isVassal: vassalName !== undefined,
     isSuccessor: successorOf !== undefined,
   })
-  const listeners: ListenerSet = await bindListeners(config, logger, inherited)
+  // Sockets systemd bound (socket activation) are adopted like handed-over ones.
+  const activation = await adoptActivatedSockets(config, { inherited: handedOver, logger })
+  const inherited = activation.inherited
+  const bound = await bindListeners(activation.config, logger, inherited)
+  const listeners: ListenerSet = exceptSystemdOwned(bound, activation.systemdOwned)
   closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
   const pidfile = config.pidfile
   const isRoot = process.getuid?.() === 0
@@ -155,5 +166,9 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
     identity,
     isRoot,
     notify,
+    successorEnvironment: () => ({
+      ...notify.successorEnvironment(),
+      ...activationSuccessorEnvironment(activation.systemdOwned),
+    }),
   }
 }

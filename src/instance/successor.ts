@@ -18,7 +18,7 @@ export type SuccessorOutcome =
 /** First fd of the handed-over sockets in the successor (0-2 stdio, 3 the IPC channel). */
 const firstFd = 4
 
-/** `systemdEnv`: NOTIFY_SOCKET and WATCHDOG_USEC, so the successor speaks to systemd once it is the main process. */
+/** `systemdEnv`: NOTIFY_SOCKET, WATCHDOG_USEC and which sockets are systemd's, for the successor. */
 export function startSuccessor(
   set: ListenerSet,
   systemdEnv: Readonly<Record<string, string>> = {},
@@ -85,10 +85,15 @@ export function announceToPredecessor(
 export async function handOverToSuccessor(
   set: ListenerSet,
   logger: Logger,
-  options: { readonly what: 'master' | 'process'; readonly notify: InstanceNotify },
+  options: {
+    readonly what: 'master' | 'process'
+    readonly notify: InstanceNotify
+    /** systemd's variables for the successor (MasterSetup.successorEnvironment). */
+    readonly env: Readonly<Record<string, string>>
+  },
 ): Promise<ReadonlySet<string> | undefined> {
   const { what, notify } = options
-  const successor = await startSuccessor(set, notify.successorEnvironment())
+  const successor = await startSuccessor(set, options.env)
   if (!successor.isReady) {
     logger.log(`reload aborted: ${successor.reason}; this ${what} keeps serving`)
     return undefined
