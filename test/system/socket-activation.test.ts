@@ -3,11 +3,11 @@
 // the inherited socket, nothing is bound a second time, LISTEN_* never reach a worker, an activated socket
 // no option names is served with the protocol of its name, and activated sockets survive reloads.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 
+import { hasCommand } from '../helpers/has-command.js'
 import { httpRequest, type HttpTarget } from '../helpers/http-client.js'
 import { appDir, identityArgs, runDirIn } from '../helpers/instance-setup.js'
 import { freePort } from '../helpers/nginx.js'
@@ -15,14 +15,7 @@ import { startTsgi, type RunningTsgi } from '../helpers/start-tsgi.js'
 import { isRoot } from '../helpers/test-users.js'
 import { waitFor } from '../helpers/wait-for.js'
 
-const hasTool = ((): boolean => {
-  try {
-    execFileSync('systemd-socket-activate', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasTool = hasCommand('systemd-socket-activate')
 const skip = hasTool ? false : 'needs systemd-socket-activate (Debian package systemd; .ci/run installs it)'
 
 /** tsgi behind systemd-socket-activate listening on `listen`; started by the test's first connection. */
