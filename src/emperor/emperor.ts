@@ -25,6 +25,7 @@ import type { Monitor, VassalFile } from './monitors/monitor.js'
 import { spawnVassal, tyrantIdentity, tyrantRefusal, vassalCommandLine } from './spawn-vassal.js'
 import { validateVassal } from './validate-vassal.js'
 import { EmperorNotify } from './emperor-notify.js'
+import { EmperorSockets } from './emperor-sockets.js'
 import { Vassal, type VassalContext } from './vassal.js'
 import { hasProcess } from './vassal-state.js'
 
@@ -54,6 +55,8 @@ export async function runEmperor(
   let config: Config = initial.config
   const logger = new Logger({ dateFormat: config.logDate })
   if (config.emperorPidfile !== undefined) writeFileSync(config.emperorPidfile, `${process.pid}\n`)
+  // systemd's activated sockets, for the vassals that declare them (read before the privilege drop).
+  const sockets = new EmperorSockets(process.env, logger)
   // Method (d) of the seed page: an emperor under a fixed uid/gid; its vassals run as that identity too.
   if (config.uid !== undefined) dropPrivileges(config, logger)
   logger.log(
@@ -90,9 +93,9 @@ export async function runEmperor(
       return config.emperorReloadOnChange
     },
     refusal: (file) => tyrantRefusal(file, config),
-    validate: (file) => validateVassal(file, config),
+    validate: (file) => sockets.remember(file, validateVassal(file, config)),
     commandLine: (file) => vassalCommandLine(file, config),
-    spawn: (file) => spawnVassal(file, config),
+    spawn: (file) => spawnVassal(file, config, sockets.forVassal(file)),
     onStateChange: () => reportGoverning(),
   }
 

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 
 import type { Config } from '../config/options/registry.js'
+import type { VassalSockets } from './emperor-sockets.js'
 import type { VassalFile } from './monitors/monitor.js'
 import { vassalArgv, vassalEnvironment } from './vassal-argv.js'
 
@@ -33,7 +34,12 @@ export function vassalCommandLine(file: VassalFile, config: Config): string[] {
   return [...argv, '--uid', String(uid), '--gid', String(gid)]
 }
 
-export function spawnVassal(file: VassalFile, config: Config): ChildProcess | { refused: string } {
+/** `sockets`: systemd's activated sockets this vassal declares (emperor-sockets.ts), passed as fds 4 and up. */
+export function spawnVassal(
+  file: VassalFile,
+  config: Config,
+  sockets: VassalSockets = { fds: [], env: {} },
+): ChildProcess | { refused: string } {
   const setprivArgs = ['--pdeathsig', 'TERM']
   const refusal = tyrantRefusal(file, config)
   if (refusal !== undefined) return { refused: refusal }
@@ -51,8 +57,8 @@ export function spawnVassal(file: VassalFile, config: Config): ChildProcess | { 
   return spawn('setpriv', [...setprivArgs, '--', process.execPath, main, ...argv], {
     // uWSGI starts vassals in the directory of their file (%v is that directory).
     cwd: path.dirname(file.path),
-    env: vassalEnvironment(process.env, file.name),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...vassalEnvironment(process.env, file.name), ...sockets.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...sockets.fds],
     serialization: 'json',
   })
 }

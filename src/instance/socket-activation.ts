@@ -6,56 +6,24 @@
 // unset at once. Activated sockets belong to systemd: never vacuumed, and handed on to a successor master.
 import { lookup } from 'node:dns/promises'
 import { closeSync } from 'node:fs'
-import path from 'node:path'
 
 import type { Config } from '../config/options/registry.js'
 import type { SocketAddress } from '../config/socket-address.js'
 import type { Logger } from '../observe/logger.js'
 import type { ListenerSet } from './listeners.js'
-import { expandIp, socketOfFd, type FdSocket } from '../platform/socket-of-fd.js'
+import { describeActivated, isIpLiteral, isSameAddress, takeListenFds } from '../platform/listen-fds.js'
 
-/** sd_listen_fds(3): the first passed fd. */
-const firstListenFd = 3
 /** The address text an unmatched activated socket is known by (also across a master handover). */
 const unmatchedPrefix = 'systemd:'
 /** Set for a successor master: the address texts of the sockets that are systemd's, not ours to vacuum. */
 export const systemdSocketsVariable = 'TSGI__SYSTEMD_SOCKETS'
 
-interface ActivatedSocket {
-  readonly fd: number
-  readonly name: string
-  readonly socket: FdSocket | undefined
-}
-
-/** Takes LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES out of `env`: the sockets, when they are meant for this process. */
-function takeListenFds(env: NodeJS.ProcessEnv): ActivatedSocket[] {
-  const { LISTEN_FDS: count, LISTEN_PID: pid, LISTEN_FDNAMES: names } = env
-  for (const name of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) Reflect.deleteProperty(env, name)
-  if (pid === undefined || Number(pid) !== process.pid || !/^\d+$/.test(count ?? '')) return []
-  const nameList = (names ?? '').split(':')
-  return Array.from({ length: Number(count) }, (_, index) => {
-    const fd = firstListenFd + index
-    return { fd, name: nameList[index] ?? '', socket: socketOfFd(fd) }
-  })
-}
-
-/** Whether configured `address` is where `socket` listens (host names resolved, wildcards matched). */
-async function isSameAddress(address: SocketAddress, socket: FdSocket): Promise<boolean> {
-  if (address.kind === 'unix' && socket.kind === 'unix') return path.resolve(address.path) === socket.path
-  if (address.kind === 'abstract' && socket.kind === 'abstract') return address.name === socket.name
-  if (address.kind !== 'tcp' || socket.kind !== 'tcp' || address.port !== socket.port) return false
-  const wildcards = ['0.0.0.0', expandIp('::')]
-  if (['', '*', '0.0.0.0', '::'].includes(address.host)) return wildcards.includes(socket.host)
-  if (/^[\d.]+$/.test(address.host) || address.host.includes(':'))
-    return expandIp(address.host) === socket.host
-  const resolved = await lookup(address.host, { all: true }).catch(() => [])
-  return resolved.some((entry) => expandIp(entry.address) === socket.host)
-}
-
-function describe(socket: FdSocket | undefined): string {
-  if (socket === undefined) return 'not a unix or TCP socket'
-  if (socket.kind === 'tcp') return `TCP ${socket.host}:${socket.port}`
-  return socket.kind === 'unix' ? `unix ${socket.path}` : `abstract @${socket.name}`
+/** The IPs a TCP address's host name resolves to (none for IP literals, wildcards and other kinds). */
+async function resolveHost(address: SocketAddress): Promise<string[]> {
+  if (address.kind !== 'tcp' || address.host === '' || address.host === '*' || isIpLiteral(address.host))
+    return []
+  const entries = await lookup(address.host, { all: true }).catch(() => [])
+  return entries.map((entry) => entry.address)
 }
 
 export interface Activation {
@@ -92,19 +60,28 @@ export async function adoptActivatedSockets(
   }
   const configured = [...config.socket, ...config.uwsgiSocket, ...config.httpSocket]
   for (const activated of takeListenFds(process.env)) {
-    const what = `systemd socket fd ${activated.fd} (name "${activated.name}", ${describe(activated.socket)})`
+    const what = describeActivated(activated)
     if (activated.socket === undefined) {
       logger.warn(`${what}: not a listening socket tsgi can serve; closed`)
       closeSync(activated.fd)
       continue
     }
     let match: SocketAddress | undefined
-    for (const address of configured)
-      if (match === undefined && (await isSameAddress(address, activated.socket))) match = address
+    for (const address of configured) {
+      const hostAddresses = await resolveHost(address)
+      const options = { cwd: process.cwd(), hostAddresses }
+      if (match === undefined && isSameAddress(address, activated.socket, options)) match = address
+    }
     if (match !== undefined) {
       logger.log(`${what} is the configured ${match.text}: adopted, not bound`)
       inherited.set(match.text, activated.fd)
       owned.add(match.text)
+      continue
+    }
+    if (activated.isHandedOn) {
+      // The emperor picked it by port or path; the exact address (the host) is this config's to say.
+      logger.warn(`${what}: the emperor handed it on, but no configured address is exactly it; closed`)
+      closeSync(activated.fd)
       continue
     }
     const protocol = protocolOf(activated.name)

@@ -3,7 +3,7 @@
 // the inherited socket, nothing is bound a second time, LISTEN_* never reach a worker, an activated socket
 // no option names is served with the protocol of its name, and activated sockets survive reloads.
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 
@@ -140,4 +140,35 @@ test('socket activation hands its sockets to a successor master', { skip }, asyn
       return true
     }
   })
+})
+
+test('a socket-activated emperor hands the socket to the vassal that declares it', { skip }, async (t) => {
+  const dir = appDir(t, 'hello.mjs')
+  const runDir = runDirIn(dir)
+  const vassalDir = path.join(dir.path, 'vassals')
+  mkdirSync(vassalDir, { mode: 0o755 })
+  const socketPath = path.join(runDir, 'app.sock')
+  const identity = isRoot() ? 'uid = nobody\ngid = nogroup\n' : ''
+  const vassal = path.join(vassalDir, 'app.ini')
+  const vassalText = `http-socket = ${socketPath}\nmodule = ${path.join(dir.path, 'hello.mjs')}\nvacuum = true\n${identity}`
+  writeFileSync(vassal, vassalText)
+  const emperorIni = dir.write('emperor.ini', `emperor = ${vassalDir}\n`)
+  const emperor = await activate(t, dir.path, socketPath, { fdname: 'uwsgi', args: ['--ini', emperorIni] })
+  await emperor.waitForOutput(/Listening on/)
+  const inode = statSync(socketPath).ino
+  await firstRequest(emperor, { socketPath, path: '/first' })
+  assert.match(emperor.output(), /\[app\.ini\] http socket 0 inherited to UNIX address/)
+  assert.doesNotMatch(emperor.output(), /socket \d+ bound to/, 'the vassal binds nothing itself')
+
+  // The emperor keeps the socket: a vassal removed and added again serves on it once more.
+  unlinkSync(vassal)
+  await emperor.waitForOutput(/vassal app\.ini: \S+ → stopped/)
+  assert.equal(statSync(socketPath).ino, inode, 'vacuum leaves systemd’s socket in place')
+  const from = emperor.output().length
+  writeFileSync(vassal, vassalText)
+  await emperor.waitForOutput(/vassal app\.ini: spawning → ready/, { from })
+  const again = await httpRequest({ socketPath, path: '/again' })
+  assert.equal(again.status, 200)
+  emperor.signal('SIGTERM')
+  assert.deepEqual(await emperor.exited(), { code: 0, signal: null })
 })
