@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // argv → verb or role. The only module that ends the process (STYLE.md habit 7).
+import type { DiagnosticList } from '../config/diagnostic.js'
 import { loadConfig } from '../config/resolve-config.js'
 import { runEmperor } from '../emperor/emperor.js'
 import { runInstance } from '../instance/instance.js'
 import { runStandalone } from './run-standalone.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
+import { isStderrJournal, withPriority, type LogLevel } from '../observe/journal.js'
 import { tsgiVersion } from '../observe/version.js'
 import { needsCapabilityRestart, restartWithCapabilities } from '../platform/restart-with-capabilities.js'
 import { runCheck } from './commands/check.js'
 import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
 import { runPrintConfig } from './commands/print-config.js'
 import { runStatus } from './commands/status.js'
+import { runSystemdUnit } from './commands/systemd-unit.js'
 import { splitVerbArgs } from './commands/verb-args.js'
 import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
 import { formatDiagnostic, formatError, styleFor } from './report-error.js'
@@ -25,8 +28,13 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
   const env = process.env
   const style = styleFor(err, env)
   const outStyle = styleFor(out, env)
+  // Under journald, each line says its priority (the roles' Loggers do the same).
+  const isJournal = isStderrJournal(env)
+  const writeErr = (text: string, level: LogLevel): void => {
+    err.write(`${isJournal ? withPriority(text, level) : text}\n`)
+  }
   const fail = (error: TsgiError): ExitCode => {
-    err.write(`${formatError(error, style)}\n`)
+    writeErr(formatError(error, style), 'error')
     return exitCodeOf(error.kind)
   }
   const [first, ...rest] = argv
@@ -73,16 +81,25 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
   if (first === undefined) {
     return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))
   }
-
-  // Run a role: load, report every problem, and start only a config without errors.
-  const result = loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
-  for (const d of result.diagnostics.items) err.write(`${formatDiagnostic(d, style)}\n`)
-  if (result.config === undefined) {
-    const kinds = result.diagnostics.items
+  /** Prints every problem of a config that did not load; the exit code says what kind they were. */
+  const failConfig = (diagnostics: DiagnosticList): ExitCode => {
+    for (const d of diagnostics.items)
+      writeErr(formatDiagnostic(d, style), d.severity === 'error' ? 'error' : 'warning')
+    const kinds = diagnostics.items
       .filter((d) => d.severity === 'error')
       .map((d) => (d.code.startsWith('ERR_USAGE_') ? ('usage' as const) : ('config' as const)))
     return exitCodeOfAll(kinds)
   }
+  if (first === 'systemd-unit') {
+    const outcome = runSystemdUnit(rest, { out, env })
+    if (outcome instanceof TsgiError) return fail(outcome)
+    return outcome === undefined ? ExitCode.Ok : failConfig(outcome)
+  }
+
+  // Run a role: load, report every problem, and start only a config without errors.
+  const result = loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
+  if (result.config === undefined) return failConfig(result.diagnostics)
+  for (const d of result.diagnostics.items) writeErr(formatDiagnostic(d, style), 'warning')
   // A role runs until it stops; its outcome becomes the exit code, a TsgiError one clear line.
   const run = (outcome: Promise<'stopped' | 'app-load-failed' | number>): Promise<ExitCode> =>
     outcome.then(

@@ -17,7 +17,8 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
   const config = result.config
   if (config === undefined)
     throw makeError('ERR_INTERNAL_ASSERTION', { what: 'runStandalone() without a config' })
-  const { logger, listeners, inherited, successorOf, pidfile } = await startMaster(config)
+  const master = await startMaster(config)
+  const { logger, listeners, inherited, successorOf, pidfile, notify } = master
   const log = (line: string): void => logger.log(line)
   logger.log('master = false: standalone, the app runs in this process; a reload restarts it')
   let handedOver: ReadonlySet<string> = new Set()
@@ -54,6 +55,7 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
   }
   const serving = await serveWorker(app, start, log)
   logger.log('tsgi is ready: serving standalone')
+  notify.ready('serving standalone')
   announceToPredecessor(listeners, inherited, successorOf)
 
   return new Promise((resolve) => {
@@ -62,6 +64,7 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     const stop = async (isGraceful: boolean): Promise<void> => {
       if (isStopping) return
       isStopping = true
+      notify.stopping()
       for (const watcher of watchers) watcher.close()
       if (isGraceful) {
         logger.log('graceful stop: finishing in-flight requests')
@@ -76,8 +79,16 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     const restart = async (why: string): Promise<void> => {
       if (isStopping) return
       logger.log(`reload (${why}): starting a new process with the sockets handed over`)
-      const adopted = await handOverToSuccessor(listeners, logger, 'process')
-      if (adopted === undefined) return
+      notify.reloading()
+      const adopted = await handOverToSuccessor(listeners, logger, {
+        what: 'process',
+        notify,
+        env: master.successorEnvironment(),
+      })
+      if (adopted === undefined) {
+        notify.reloaded('serving standalone')
+        return
+      }
       handedOver = adopted
       await stop(true)
     }

@@ -25,6 +25,8 @@ import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
 import { spawnVassal, tyrantIdentity, tyrantRefusal, vassalCommandLine } from './spawn-vassal.js'
 import { validateVassal } from './validate-vassal.js'
+import { EmperorNotify } from './emperor-notify.js'
+import { EmperorSockets } from './emperor-sockets.js'
 import { Vassal, type VassalContext } from './vassal.js'
 import { hasProcess } from './vassal-state.js'
 
@@ -54,6 +56,8 @@ export async function runEmperor(
   let config: Config = initial.config
   const logger = new Logger({ dateFormat: config.logDate })
   if (config.emperorPidfile !== undefined) writeFileSync(config.emperorPidfile, `${process.pid}\n`)
+  // systemd's activated sockets, for the vassals that declare them (read before the privilege drop).
+  const sockets = new EmperorSockets(process.env, logger)
   // Method (d) of the seed page: an emperor under a fixed uid/gid; its vassals run as that identity too.
   if (config.uid !== undefined) dropPrivileges(config, logger)
   checkEmperorCapabilities(config)
@@ -67,8 +71,12 @@ export async function runEmperor(
   let governing = -1
   let isStopping = false
 
-  const reportGoverning = (): void => {
+  const notify = new EmperorNotify(logger)
+  /** isAfterReconcile: the desired set was just applied (start-up readiness waits for every monitor's first). */
+  const reportGoverning = (isAfterReconcile = false): void => {
     const count = [...vassals.values()].filter((vassal) => hasProcess(vassal.state)).length
+    const isScanApplied = isAfterReconcile && monitors.every((monitor) => snapshots.has(monitor))
+    notify.update(vassals.values(), isScanApplied, count)
     if (count === governing) return
     governing = count
     logger.log(`The Emperor is governing ${count} vassals`)
@@ -87,10 +95,14 @@ export async function runEmperor(
       return config.emperorReloadOnChange
     },
     refusal: (file) => tyrantRefusal(file, config),
-    validate: (file) => validateVassal(file, config),
+    validate: (file) => sockets.remember(file, validateVassal(file, config)),
     commandLine: (file) => vassalCommandLine(file, config),
     spawn: (file, validation) =>
-      spawnVassal(file, config, { chownGrant: validation.chownGrant, log: (line) => logger.log(line) }),
+      spawnVassal(file, config, {
+        chownGrant: validation.chownGrant,
+        sockets: sockets.forVassal(file),
+        log: (line) => logger.log(line),
+      }),
     onStateChange: () => reportGoverning(),
   }
 
@@ -117,7 +129,7 @@ export async function runEmperor(
         reconcile()
       })
     }
-    reportGoverning()
+    reportGoverning(true)
   }
 
   const specsOf = (current: Config): string[] =>
@@ -170,6 +182,7 @@ export async function runEmperor(
   const stopAll = async (signal: NodeJS.Signals): Promise<void> => {
     if (isStopping) return
     isStopping = true
+    notify.stopping()
     for (const monitor of monitors) monitor.close()
     await stats?.close()
     logger.log(
@@ -184,6 +197,7 @@ export async function runEmperor(
       }
     }
     logger.log('The Emperor is governing 0 vassals; goodbye')
+    notify.close()
     removeSignals()
     resolveStopped()
   }
@@ -224,6 +238,7 @@ export async function runEmperor(
       isEmperorReloadQueued = true
       return
     }
+    notify.reloading()
     reloadingEmperor = (async () => {
       const result = rereadConfig()
       if (result.config === undefined) {
@@ -270,6 +285,7 @@ export async function runEmperor(
       logger.log('[emperor] reload done')
     })().finally(() => {
       reloadingEmperor = undefined
+      notify.reloaded()
       if (isEmperorReloadQueued) {
         isEmperorReloadQueued = false
         reloadEmperor()
@@ -298,6 +314,7 @@ export async function runEmperor(
       for (const monitor of monitors) monitor.close()
       clearInterval(includesTimer)
       removeSignals()
+      notify.close()
       throw error
     }
     // A signal that came while it was binding has stopped the emperor already.

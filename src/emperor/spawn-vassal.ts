@@ -10,6 +10,7 @@ import { emperorChownsVariable, relayedSignals, type RelayedSignal } from '../co
 import { missingCapabilities } from '../platform/capabilities.js'
 import { setprivSwitchArgs } from '../platform/setpriv-args.js'
 import { serveChownRequests } from './chown-vassal-socket.js'
+import type { VassalSockets } from './emperor-sockets.js'
 import type { VassalFile } from './monitors/monitor.js'
 import { isPrivilegedChown, type SocketChownGrant } from './socket-chown-grant.js'
 import { vassalArgv, vassalEnvironment } from './vassal-argv.js'
@@ -74,6 +75,8 @@ function relaySignals(child: ChildProcess): void {
 export interface SpawnVassalOptions {
   /** In tyrant mode: what the emperor may chown for this vassal (from its validated config). */
   readonly chownGrant?: SocketChownGrant | undefined
+  /** systemd's activated sockets this vassal declares (emperor-sockets.ts), passed as fds 4 and up. */
+  readonly sockets?: VassalSockets
   readonly log: (line: string) => void
 }
 
@@ -109,8 +112,8 @@ export function spawnVassal(
   const child = spawn('setpriv', [...setprivArgs, '--', process.execPath, main, ...argv], {
     // uWSGI starts vassals in the directory of their file (%v is that directory).
     cwd: path.dirname(file.path),
-    env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...env, ...options.sockets?.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...(options.sockets?.fds ?? [])],
     serialization: 'json',
   })
   if (config.emperorTyrant && missingCapabilities(['kill']).length > 0) relaySignals(child)

@@ -38,6 +38,11 @@ function changedMasterOptions(before: Config, after: Config): string[] {
   return masterOptions.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
 }
 
+/** The STATUS systemd shows, and the readiness log line's end. */
+function servingStatus(workers: number): string {
+  return `${workers} worker${workers === 1 ? '' : 's'} serving`
+}
+
 export async function runInstance(
   initial: LoadResult,
   /** Reads the config again; under an emperor, from the command line it last sent (undefined: as started). */
@@ -49,6 +54,7 @@ export async function runInstance(
   const master = await startMaster(config)
   const { logger, logFd, logPrefix, emperor, listeners, inherited, successorOf, pidfile, identity, isRoot } =
     master
+  const { notify } = master
   if (initial.provenance.has('master') && !config.master) {
     logger.log('master = false is ignored in a vassal: vassals always run a master (DESIGN.md)')
   }
@@ -121,6 +127,7 @@ export async function runInstance(
     outcome: InstanceOutcome = 'stopped',
   ): Promise<InstanceOutcome> => {
     stopping ??= (async () => {
+      notify.stopping()
       logger.log(
         intent === 'graceful-stop' ? 'graceful stop: draining workers' : 'immediate stop: killing workers',
       )
@@ -140,6 +147,7 @@ export async function runInstance(
       isReloadQueued = true
       return
     }
+    notify.reloading()
     reloading = (async () => {
       logger.log(`reload (${why}): re-reading the config`)
       const result = reloadConfig(commandLine)
@@ -162,7 +170,11 @@ export async function runInstance(
         logger.log(
           `reload: ${changed.join(', ')} changed: starting a new master with the sockets handed over`,
         )
-        const adopted = await handOverToSuccessor(listeners, logger, 'master')
+        const adopted = await handOverToSuccessor(listeners, logger, {
+          what: 'master',
+          notify,
+          env: master.successorEnvironment(),
+        })
         if (adopted === undefined) return
         handedOver = adopted
         void stop('graceful-stop')
@@ -184,6 +196,8 @@ export async function runInstance(
       )
     })().finally(() => {
       reloading = undefined
+      // Done or aborted, the instance serves (a handed-over or stopping one has already fallen silent).
+      notify.reloaded(servingStatus(pool.pids.length))
       if (isReloadQueued) {
         isReloadQueued = false
         reload('queued')
@@ -208,8 +222,11 @@ export async function runInstance(
   // Tell the master this one replaces that it may retire.
   if (started.readyCount > 0) announceToPredecessor(listeners, inherited, successorOf)
   if (started.failure !== undefined) logger.log(`some workers failed to start: ${started.failure}`)
-  else logger.log(`tsgi is ready: ${started.readyCount} worker${started.readyCount === 1 ? '' : 's'} serving`)
-  if (started.readyCount > 0) emperor?.send({ type: 'vassal-ready' })
+  else logger.log(`tsgi is ready: ${servingStatus(started.readyCount)}`)
+  if (started.readyCount > 0) {
+    emperor?.send({ type: 'vassal-ready' })
+    notify.ready(servingStatus(started.readyCount))
+  }
   emperor?.onReload((argv) => {
     commandLine = argv
     reload('the emperor asked')

@@ -11,6 +11,12 @@ import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
 import { emperorChownFrom } from './ask-emperor-chown.js'
 import { obeyEmperorSignals } from './obey-emperor-signals.js'
 import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
+import { InstanceNotify } from './instance-notify.js'
+import {
+  activationSuccessorEnvironment,
+  adoptActivatedSockets,
+  exceptSystemdOwned,
+} from './socket-activation.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
 
 export interface EmperorChannel {
@@ -36,6 +42,10 @@ export interface MasterSetup {
   readonly identity: Identity
   /** Whether this process started as root (before the drop). */
   readonly isRoot: boolean
+  /** sd_notify to systemd, when systemd runs this instance itself. */
+  readonly notify: InstanceNotify
+  /** What a successor master needs in its environment from systemd (NOTIFY_SOCKET, its sockets). */
+  successorEnvironment(): Record<string, string>
 }
 
 /** The IPC channel to the emperor, when this instance is a vassal. */
@@ -120,13 +130,21 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
     ...(logFd === undefined ? {} : { write: (line: string) => void writeSync(logFd, line) }),
   })
   // A successor master (a reload changed the master's own options) adopts its predecessor's sockets.
-  const inherited = takeInheritedSockets(process.env)
+  const handedOver = takeInheritedSockets(process.env)
   const successorOf = process.env[successorOfVariable]
   Reflect.deleteProperty(process.env, successorOfVariable)
-  const listeners: ListenerSet = await bindListeners(config, logger, {
+  const notify = new InstanceNotify(logger, {
+    isVassal: vassalName !== undefined,
+    isSuccessor: successorOf !== undefined,
+  })
+  // Sockets systemd bound (socket activation) are adopted like handed-over ones.
+  const activation = await adoptActivatedSockets(config, { inherited: handedOver, logger })
+  const inherited = activation.inherited
+  const bound = await bindListeners(activation.config, logger, {
     inherited,
     emperorChown: emperorChownFrom(process.env),
   })
+  const listeners: ListenerSet = exceptSystemdOwned(bound, activation.systemdOwned)
   closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
   const pidfile = config.pidfile
   const isRoot = process.getuid?.() === 0
@@ -142,5 +160,21 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   logger.log(`tsgi master running as uid ${identity.uid} gid ${identity.gid} (pid: ${process.pid})`)
   for (const name of unusedPlugins(config))
     logger.log(`plugin ${JSON.stringify(name)} is ignored: tsgi's runtimes are built in`)
-  return { logger, logFd, logPrefix, emperor, listeners, inherited, successorOf, pidfile, identity, isRoot }
+  return {
+    logger,
+    logFd,
+    logPrefix,
+    emperor,
+    listeners,
+    inherited,
+    successorOf,
+    pidfile,
+    identity,
+    isRoot,
+    notify,
+    successorEnvironment: () => ({
+      ...notify.successorEnvironment(),
+      ...activationSuccessorEnvironment(activation.systemdOwned),
+    }),
+  }
 }

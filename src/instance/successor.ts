@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 
 import { isSuccessorReady, type SuccessorReady } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
+import type { InstanceNotify } from './instance-notify.js'
 import { inheritedSocketsVariable, successorOfVariable } from './inherited-sockets.js'
 import type { ListenerSet } from './listeners.js'
 
@@ -17,7 +18,11 @@ export type SuccessorOutcome =
 /** First fd of the handed-over sockets in the successor (0-2 stdio, 3 the IPC channel). */
 const firstFd = 4
 
-export function startSuccessor(set: ListenerSet): Promise<SuccessorOutcome> {
+/** `systemdEnv`: NOTIFY_SOCKET, WATCHDOG_USEC and which sockets are systemd's, for the successor. */
+export function startSuccessor(
+  set: ListenerSet,
+  systemdEnv: Readonly<Record<string, string>> = {},
+): Promise<SuccessorOutcome> {
   const listeners = set.listeners
   const description = listeners.map((listener, index) => ({
     address: listener.address.text,
@@ -28,6 +33,7 @@ export function startSuccessor(set: ListenerSet): Promise<SuccessorOutcome> {
     cwd: process.cwd(),
     env: {
       ...process.env,
+      ...systemdEnv,
       [inheritedSocketsVariable]: JSON.stringify(description),
       [successorOfVariable]: String(process.pid),
     },
@@ -79,13 +85,20 @@ export function announceToPredecessor(
 export async function handOverToSuccessor(
   set: ListenerSet,
   logger: Logger,
-  what: 'master' | 'process',
+  options: {
+    readonly what: 'master' | 'process'
+    readonly notify: InstanceNotify
+    /** systemd's variables for the successor (MasterSetup.successorEnvironment). */
+    readonly env: Readonly<Record<string, string>>
+  },
 ): Promise<ReadonlySet<string> | undefined> {
-  const successor = await startSuccessor(set)
+  const { what, notify } = options
+  const successor = await startSuccessor(set, options.env)
   if (!successor.isReady) {
     logger.log(`reload aborted: ${successor.reason}; this ${what} keeps serving`)
     return undefined
   }
   logger.log(`reload: the new ${what} (pid: ${successor.pid}) serves; this one retires`)
+  notify.handedOver(successor.pid)
   return successor.adopted
 }

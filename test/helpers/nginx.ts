@@ -294,7 +294,7 @@ process.once('exit', () => {
 })
 
 /** A port free a moment ago: nginx may still lose it to someone else, which startNginx retries. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.once('error', reject)

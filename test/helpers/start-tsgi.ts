@@ -54,7 +54,10 @@ export function markedProcesses(marker: string): number[] {
 export interface StartOptions {
   readonly cwd: string
   readonly env?: NodeJS.ProcessEnv
-  /** A command that runs tsgi (`setpriv … --`), as a supervisor would; tsgi is started directly otherwise. */
+  /**
+   * A command that runs tsgi (node, tsgi, args … follow it) as a supervisor would: `setpriv … --`, or
+   * `sh -c '…; exec "$@"' sh`; tsgi is started directly otherwise.
+   */
   readonly launcher?: readonly string[]
   /** Wait for this line before returning; default: the master's "tsgi is ready". */
   readonly readyPattern?: RegExp | null

@@ -2,7 +2,7 @@
 // tsgi's files: a checkout under a 0700 home such as /root is not readable to them (DESIGN.md "Testing").
 // When the checkout is not world-readable, the runtime parts (dist/src, package.json, node_modules) are
 // copied once per test process into a 0755 directory, removed when the process exits.
-import { accessSync, constants, cpSync, mkdtempSync, rmSync, statSync, chmodSync } from 'node:fs'
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -33,7 +33,9 @@ export function tsgiRoot(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsgi-install-'))
   chmodSync(dir, 0o755)
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  for (const part of ['package.json', 'dist/src', 'node_modules']) {
+  // build/: the native sd_notify addon, when node-gyp built it.
+  for (const part of ['package.json', 'dist/src', 'node_modules', 'build/Release']) {
+    if (!existsSync(projectPath(part))) continue
     cpSync(projectPath(part), path.join(dir, part), { recursive: true, dereference: true })
   }
   installed = dir

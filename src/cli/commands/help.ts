@@ -14,6 +14,8 @@ export const verbs = {
   status:
     'tsgi status [ADDR | --ini EMPEROR.ini] [--http] [--format json]   show the vassals of a running emperor ' +
     '(emperor-stats; default /run/tsgi/emperor-stats.sock)',
+  'systemd-unit':
+    'tsgi systemd-unit --ini FILE [--unprivileged]   print a systemd service unit that runs that config',
   help: 'tsgi help OPTION|COMMAND   explain one option or command',
 } as const
 
