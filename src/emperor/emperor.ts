@@ -19,6 +19,8 @@ import {
   type EmperorStats,
   type EmperorStatsDocument,
 } from './emperor-stats.js'
+import { runControlCommand, type GovernedVassals } from './control-commands.js'
+import { startEmperorControl, type EmperorControl } from './control-server.js'
 import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
 import { spawnVassal, tyrantIdentity, tyrantRefusal } from './spawn-vassal.js'
@@ -135,6 +137,17 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     }
   }
   let stats: EmperorStats | undefined
+  /** What `tsgi reload|stop|start NAME` act on: a vassal, and its file as the monitors see it now. */
+  const governed: GovernedVassals = {
+    find(name) {
+      const vassal = vassals.get(name)
+      if (vassal === undefined) return undefined
+      const file = [...snapshots.values()].find((snapshot) => snapshot.has(name))?.get(name)
+      return { vassal, file }
+    },
+    names: () => [...vassals.keys()],
+  }
+  let control: EmperorControl | undefined
 
   let resolveStopped: () => void = () => undefined
   const stopped = new Promise<'stopped'>((resolve) => {
@@ -144,7 +157,7 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     if (isStopping) return
     isStopping = true
     for (const monitor of monitors) monitor.close()
-    await stats?.close()
+    await Promise.all([stats?.close(), control?.close()])
     logger.log(
       `[emperor] stopping ${vassals.size} vassals (${signal === 'SIGKILL' ? 'at once' : 'gracefully'})`,
     )
@@ -168,23 +181,31 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     }
     void stopAll(intent === 'immediate-stop' ? 'SIGKILL' : 'SIGTERM')
   })
-  if (config.emperorStats !== undefined) {
-    try {
+  try {
+    if (config.emperorStats !== undefined) {
       stats = await startEmperorStats(config.emperorStats, statsDocument, {
         isHttp: config.statsHttp,
         isMinified: config.statsMinified,
         log: (line) => logger.log(line),
       })
-    } catch (error) {
-      // No vassal runs yet: an emperor that cannot serve the stats it was asked to does not start.
-      isStopping = true
-      for (const monitor of monitors) monitor.close()
-      removeSignals()
-      throw error
     }
-    // A signal that came while it was binding has stopped the emperor already.
-    if (isStopping) await stats.close()
+    if (config.emperorControl !== undefined && !isStopping) {
+      control = await startEmperorControl(
+        config.emperorControl,
+        (request, signal) => runControlCommand(request, governed, signal),
+        { log: (line) => logger.log(line) },
+      )
+    }
+  } catch (error) {
+    // No vassal runs yet: an emperor that cannot serve the sockets it was asked to does not start.
+    isStopping = true
+    for (const monitor of monitors) monitor.close()
+    await stats?.close()
+    removeSignals()
+    throw error
   }
+  // A signal that came while they were binding has stopped the emperor already.
+  if (isStopping) await Promise.all([stats?.close(), control?.close()])
   for (const monitor of monitors) {
     monitor.start((files) => {
       snapshots.set(monitor, files)

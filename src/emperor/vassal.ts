@@ -7,7 +7,7 @@ import { isVassalMessage } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
 import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
-import { hasProcess, isLegalTransition, type VassalState } from './vassal-state.js'
+import { hasProcess, isAtRest, isLegalTransition, type VassalState } from './vassal-state.js'
 
 export type Validation =
   /** files: every config file read (the vassal file, its includes and inherits), absolute. */
@@ -29,6 +29,23 @@ export interface VassalContext {
   spawn(file: VassalFile): ChildProcess | { readonly refused: string }
   onStateChange(vassal: Vassal): void
 }
+
+/** A state the vassal came to rest in (vassal-state.ts `isAtRest`), for an operator's command waiting on it. */
+export interface RestingState {
+  readonly state: VassalState
+  /** Why it got there, as its log line says. */
+  readonly reason: string
+  /** The config error, or the failure of a reload, it carries then. */
+  readonly error: string | undefined
+}
+
+/**
+ * What `apply` did with a file: nothing (`unchanged`; `inactive` while stopping or stopped; `held` with
+ * emperor-reload-on-change off), `refused` its invalid config (the old one keeps serving), or started a
+ * `reloading` / `queued` reload, a `restarting` of the process, or a `starting` of a vassal without one.
+ */
+export type ApplyOutcome =
+  'unchanged' | 'inactive' | 'held' | 'refused' | 'reloading' | 'queued' | 'restarting' | 'starting'
 
 export interface VassalExit {
   readonly code: number | null
@@ -80,6 +97,8 @@ export class Vassal {
    * the vassal says it serves. A signal before then would hit a master without its handlers yet.
    */
   #isReloadQueued = false
+  /** Operators' commands waiting for the vassal to come to rest (`nextAtRest`); emptied at each resting state. */
+  readonly #restWaiters = new Set<(rest: RestingState) => void>()
   /** The files the vassal file includes (ini =, inherit …) → their stamp when its config was last read. */
   #includes: ReadonlyMap<string, string> = new Map()
   readonly #context: VassalContext
@@ -163,6 +182,35 @@ export class Vassal {
     if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`)
     this.#state = next
     this.#context.onStateChange(this)
+    // Ready with a change queued is not at rest: the queued reload follows at once.
+    if (!isAtRest(next) || (next === 'ready' && this.#isReloadQueued)) return
+    const rest: RestingState = { state: next, reason, error: this.#configError }
+    const waiters = [...this.#restWaiters]
+    this.#restWaiters.clear()
+    for (const waiter of waiters) waiter(rest)
+  }
+
+  /**
+   * Resolves when the vassal next comes to rest (undefined if `signal` aborts first). Call it before acting,
+   * as the state may change within the action itself.
+   */
+  nextAtRest(signal: AbortSignal): Promise<RestingState | undefined> {
+    return new Promise((resolve) => {
+      if (signal.aborted) {
+        resolve(undefined)
+        return
+      }
+      const onAbort = (): void => {
+        this.#restWaiters.delete(waiter)
+        resolve(undefined)
+      }
+      const waiter = (rest: RestingState): void => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(rest)
+      }
+      this.#restWaiters.add(waiter)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   #start(): void {
@@ -242,8 +290,12 @@ export class Vassal {
     this.#timer = setTimeout(() => this.#start(), delay)
   }
 
-  /** The monitor saw the file change (or the operator asked for a reload with `force`). */
-  apply(file: VassalFile, options: { force?: boolean } = {}): void {
+  /**
+   * The monitor saw the file change; `force`: a file it includes changed; `isOperatorReload`: `tsgi reload
+   * NAME`, which reloads even with emperor-reload-on-change off (that option's very use, uWSGI's #1816).
+   */
+  apply(file: VassalFile, options: { force?: boolean; isOperatorReload?: boolean } = {}): ApplyOutcome {
+    const force = options.force === true || options.isOperatorReload === true
     const previous = this.#file
     const isOwnerChanged =
       file.owner.uid !== previous.owner.uid ||
@@ -252,22 +304,23 @@ export class Vassal {
       file.linkOwner.gid !== previous.linkOwner.gid
     const isChanged = file.stamp !== previous.stamp || isOwnerChanged
     this.#file = file
-    if (!isChanged && options.force !== true) return
-    if (this.#state === 'stopping' || this.#state === 'stopped') return
+    if (!isChanged && !force) return 'unchanged'
+    // Stopped by the operator, it stays stopped whatever happens to its file, until `tsgi start NAME`.
+    if (this.#state === 'stopping' || this.#state === 'stopped') return 'inactive'
     if (isOwnerChanged && hasProcess(this.#state)) {
       // In tyrant mode the owner is who the vassal runs as: a new owner means a new process.
       this.#log('its file changed owner: restarting it')
       void this.#restart()
-      return
+      return 'restarting'
     }
     if (!hasProcess(this.#state)) {
       this.#throttle.reset()
       this.#start()
-      return
+      return 'starting'
     }
-    if (!this.#context.isReloadOnChange && options.force !== true) {
-      this.#log('its file changed; emperor-reload-on-change is off, so it keeps running as it is')
-      return
+    if (!this.#context.isReloadOnChange && options.isOperatorReload !== true) {
+      this.#log('its config changed; emperor-reload-on-change is off, so it keeps running as it is')
+      return 'held'
     }
     const validation = this.#context.validate(file)
     if (!validation.isValid) {
@@ -276,21 +329,32 @@ export class Vassal {
       for (const error of validation.errors)
         this.#log(`new config refused, the old one keeps serving: ${error}`)
       this.#context.onStateChange(this)
-      return
+      return 'refused'
     }
     this.#configError = undefined
     this.#includes = stampIncludes(validation.files, file.path)
     if (validation.masterKey !== this.#masterKey) {
       this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
       void this.#restart()
-      return
+      return 'restarting'
     }
     if (this.#state === 'spawning' || this.#state === 'reloading') {
       this.#isReloadQueued = true
-      return
+      return 'queued'
     }
-    this.#transition('reloading', 'its file changed')
+    this.#transition('reloading', options.isOperatorReload === true ? 'tsgi reload' : 'its file changed')
     this.#child?.kill('SIGHUP')
+    return 'reloading'
+  }
+
+  /** `tsgi start NAME`: a stopped vassal starts, a throttled, invalid or refused one tries again now. */
+  start(file: VassalFile): boolean {
+    if (hasProcess(this.#state)) return false
+    this.#file = file
+    this.#stopped = undefined
+    this.#throttle.reset()
+    this.#start()
+    return true
   }
 
   async #restart(): Promise<void> {
@@ -331,16 +395,19 @@ export class Vassal {
     }
   }
 
-  /** Graceful stop (the file was removed, or the emperor stops); idempotent. */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /**
+   * Graceful stop (the file was removed, the emperor stops, or `tsgi stop NAME`: then the vassal stays,
+   * stopped, until `start`); idempotent until it starts again.
+   */
+  stop(signal: NodeJS.Signals = 'SIGTERM', why?: string): Promise<void> {
     this.#stopped ??= (async () => {
       clearTimeout(this.#timer)
       if (hasProcess(this.#state)) {
-        this.#transition('stopping', signal === 'SIGKILL' ? 'killed' : 'stopping')
+        this.#transition('stopping', why ?? (signal === 'SIGKILL' ? 'killed' : 'stopping'))
         await this.#terminate(signal)
       } else {
         this.#state = 'stopping'
-        this.#transition('stopped', 'removed')
+        this.#transition('stopped', why ?? 'removed')
       }
     })()
     return this.#stopped
