@@ -32,9 +32,9 @@ export const emperorOptions = defineOptions('Emperor', {
     default: true,
     doc: 'Reload a vassal when its file (or a file it includes) changes',
     details:
-      "tsgi's own option (uWSGI's issue #1816). Set it to false to edit vassal files in place and apply " +
-      'them deliberately with `tsgi reload NAME` or a SIGHUP to the emperor. New and removed files are ' +
-      'still acted on.',
+      "tsgi's own option (uWSGI's issue #1816). Set it to false to edit vassal files (and the files they " +
+      'include) in place and apply them deliberately with `tsgi reload NAME` (through `emperor-control`), ' +
+      'which checks the file first as a change would. New and removed files are still acted on.',
   }),
   'emperor-throttle': one({
     roles: emperor,

@@ -4,7 +4,7 @@
 // whose new workers fail to load says so; a stopped vassal stays stopped through file changes and rescans
 // until started; garbage on the socket gets an error answer, never a crash; the socket is 0600.
 import assert from 'node:assert/strict'
-import { existsSync, statSync, utimesSync } from 'node:fs'
+import { existsSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -121,33 +121,45 @@ test(
 )
 
 test(
-  'tsgi reload NAME applies an edit with emperor-reload-on-change off, and refuses an invalid one (exit 1) while the old config serves',
+  'tsgi reload NAME applies an edit (of the file or of one it includes) with emperor-reload-on-change off, and refuses an invalid one (exit 1) while the old config serves',
   { timeout: testTimeoutMs },
   async (t) => {
-    const setup = setUpControlled(t, ['emperor-reload-on-change = false'])
-    writeVassal(setup, 'alpha', { lines: ['env = GREETING=first'] })
+    const setup = setUpControlled(t, ['emperor-reload-on-change = false', 'emperor-freq = 200ms'])
+    const common = path.join(setup.base, 'common.ini')
+    writeFileSync(common, 'env = GREETING=first\n')
+    writeVassal(setup, 'alpha', { lines: [`ini = ${common}`] })
     const tsgi = await startEmperor(t, setup)
     await waitForState(tsgi, 'alpha.ini', 'ready')
     const socket = socketOf(setup, 'alpha')
     assert.equal((await ask(socket)).greeting, 'first')
+    const held = /vassal alpha\.ini: its config changed; emperor-reload-on-change is off/
+    const reloadOk = async (greeting: string): Promise<void> => {
+      const reloaded = await control(t, setup, 'reload', 'alpha.ini')
+      assert.equal(reloaded.status, 0, reloaded.stderr)
+      assert.equal((await ask(socket)).greeting, greeting, 'tsgi reload applied the edit')
+    }
 
+    // The included file changes: seen, and held.
     let from = tsgi.output().length
-    editVassal(setup, 'alpha', { lines: ['env = GREETING=second'] })
-    await tsgi.waitForOutput(/vassal alpha\.ini: its config changed; emperor-reload-on-change is off/, {
+    writeFileSync(common, 'env = GREETING=second\n')
+    await tsgi.waitForOutput(/common\.ini, which its config includes, changed/, {
       from,
       timeoutMs: deadlineMs,
     })
+    await tsgi.waitForOutput(held, { from, timeoutMs: deadlineMs })
     assert.equal((await ask(socket)).greeting, 'first', 'the edit alone changes nothing')
-    const applied = await control(t, setup, 'reload', 'alpha.ini')
-    assert.equal(applied.status, 0, applied.stderr)
-    assert.equal((await ask(socket)).greeting, 'second', 'tsgi reload applied the edit')
+    await reloadOk('second')
+
+    // The vassal file itself changes: held too.
+    from = tsgi.output().length
+    editVassal(setup, 'alpha', { lines: ['env = GREETING=third'] })
+    await tsgi.waitForOutput(held, { from, timeoutMs: deadlineMs })
+    assert.equal((await ask(socket)).greeting, 'second', 'the edit alone changes nothing')
+    await reloadOk('third')
 
     from = tsgi.output().length
     editVassal(setup, 'alpha', { lines: ['env = GREETING=broken', 'processes = many'] })
-    await tsgi.waitForOutput(/vassal alpha\.ini: its config changed; emperor-reload-on-change is off/, {
-      from,
-      timeoutMs: deadlineMs,
-    })
+    await tsgi.waitForOutput(held, { from, timeoutMs: deadlineMs })
     const refused = await control(t, setup, 'reload', 'alpha.ini')
     assert.equal(refused.status, 1, refused.stderr)
     assert.equal(refused.stdout, '')
@@ -158,14 +170,14 @@ test(
     assert.equal(answer.ok, false)
     assert.equal(answer.code, 'ERR_VASSAL_CONFIG_INVALID')
     assert.equal(answer.state, 'ready')
-    assert.equal((await ask(socket)).greeting, 'second', 'the old config keeps serving')
+    assert.equal((await ask(socket)).greeting, 'third', 'the old config keeps serving')
 
     // A valid config whose app does not load: the new workers fail, the old generation keeps serving.
-    editVassal(setup, 'alpha', { app: 'broken.mjs', lines: ['env = GREETING=third'] })
+    editVassal(setup, 'alpha', { app: 'broken.mjs', lines: ['env = GREETING=fourth'] })
     const failed = await control(t, setup, 'reload', 'alpha.ini')
     assert.equal(failed.status, 3, failed.stderr)
     assert.match(failed.stderr, /ERR_VASSAL_COMMAND_FAILED: .*reload failed.*broken on purpose/)
-    assert.equal((await ask(socket)).greeting, 'second', 'the old generation keeps serving')
+    assert.equal((await ask(socket)).greeting, 'third', 'the old generation keeps serving')
     assert.deepEqual(bugLines(tsgi), [])
   },
 )
