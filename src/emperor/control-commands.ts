@@ -13,6 +13,8 @@ export interface GovernedVassals {
   /** The vassal called `name`, with its file as the monitors see it now (undefined once the file is gone). */
   find(name: string): { readonly vassal: Vassal; readonly file: VassalFile | undefined } | undefined
   names(): readonly string[]
+  /** Runs the reconciler: a vassal whose file went while the operator stopped it is forgotten then. */
+  reconcile(): void
 }
 
 const withoutExtension = (name: string): string => name.replace(/\.[^.]*$/, '')
@@ -136,9 +138,11 @@ async function start(
   return answerAtRest(vassal, 'start', rest, 'started: it serves')
 }
 
-async function stop(vassal: Vassal): Promise<ControlAnswer> {
+async function stop(vassal: Vassal, governed: GovernedVassals): Promise<ControlAnswer> {
   if (vassal.state === 'stopped') return success(vassal, `vassal "${vassal.name}" is already stopped`)
   await vassal.stop('SIGTERM', 'tsgi stop')
+  // The reconciler skips a stopping vassal: had its file gone meanwhile, it would linger as stopped.
+  governed.reconcile()
   return success(vassal, `vassal "${vassal.name}" stopped; it stays stopped until \`tsgi start\``)
 }
 
@@ -167,6 +171,6 @@ export async function runControlCommand(
     case 'start':
       return start(vassal, file, signal)
     case 'stop':
-      return stop(vassal)
+      return stop(vassal, governed)
   }
 }

@@ -146,6 +146,7 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
       return { vassal, file }
     },
     names: () => [...vassals.keys()],
+    reconcile: () => reconcile(),
   }
   let control: EmperorControl | undefined
 
