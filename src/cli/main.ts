@@ -96,12 +96,17 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
         throw error
       },
     )
-  if (result.role === 'emperor') return run(runEmperor(result))
+  if (result.role === 'emperor')
+    return run(runEmperor(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })))
   // DESIGN.md: outside the emperor, `master = false` (with one process) runs the app in that one process.
   if (result.provenance.has('master') && !result.config.master && env.TSGI__VASSAL_NAME === undefined) {
     return run(runStandalone(result))
   }
-  return run(runInstance(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })))
+  return run(
+    runInstance(result, (commandLine) =>
+      loadConfig({ argv: commandLine ?? argv, env, useEnvOptions: true, cwd: process.cwd() }),
+    ),
+  )
 }
 
 // `tsgi check … | head` closes the pipe early: that is the reader's choice, not an error of ours.

@@ -91,3 +91,25 @@ export function isVassalMessage(value: unknown): value is VassalMessage {
   if (typeof value !== 'object' || value === null || !('type' in value)) return false
   return value.type === 'vassal-ready' || (value.type === 'vassal-reload-failed' && 'reason' in value)
 }
+
+/**
+ * Emperor → vassal. A reload, with the command line the vassal re-reads its config from: it changes when
+ * emperor.ini's vassal templates (`vassal-set`, `vassals-include` …) do. A message, not SIGHUP, so the new
+ * command line cannot arrive after the reload it is for.
+ */
+export interface EmperorMessage {
+  readonly type: 'vassal-reload'
+  readonly argv: readonly string[]
+}
+
+export function isEmperorMessage(value: unknown): value is EmperorMessage {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'vassal-reload' &&
+    'argv' in value &&
+    Array.isArray(value.argv) &&
+    value.argv.every((item) => typeof item === 'string')
+  )
+}

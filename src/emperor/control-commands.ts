@@ -101,7 +101,7 @@ async function reload(
     return wrongState(vassal, 'reload', expected)
   let outcome = ''
   const rest = await actAndWait(vassal, signal, () => {
-    outcome = vassal.apply(file, { isOperatorReload: true })
+    outcome = vassal.apply(file, { isDeliberate: true })
     return outcome !== 'refused'
   })
   if (outcome === 'refused')
@@ -119,7 +119,7 @@ async function reload(
     vassal,
     'reload',
     rest,
-    outcome === 'restarting' ? 'restarted: it serves' : 'reloaded: it serves',
+    outcome === 'restarting' || outcome === 'replacing' ? 'restarted: it serves' : 'reloaded: it serves',
   )
 }
 

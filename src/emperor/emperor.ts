@@ -19,11 +19,12 @@ import {
   type EmperorStats,
   type EmperorStatsDocument,
 } from './emperor-stats.js'
+import { mergeReloadedConfig } from './emperor-config-reload.js'
 import { runControlCommand, type GovernedVassals } from './control-commands.js'
 import { startEmperorControl, type EmperorControl } from './control-server.js'
 import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
-import { spawnVassal, tyrantIdentity, tyrantRefusal } from './spawn-vassal.js'
+import { spawnVassal, tyrantIdentity, tyrantRefusal, vassalCommandLine } from './spawn-vassal.js'
 import { validateVassal } from './validate-vassal.js'
 import { Vassal, type VassalContext } from './vassal.js'
 import { hasProcess } from './vassal-state.js'
@@ -43,10 +44,15 @@ function processIdentity(pid: number): { uid: number; gid: number } | undefined 
   }
 }
 
-export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
-  const config: Config | undefined = initial.config
-  if (config === undefined)
+export async function runEmperor(
+  initial: LoadResult,
+  /** Reads emperor.ini (and the rest of the command line) again, for SIGHUP. */
+  rereadConfig: () => LoadResult,
+): Promise<'stopped'> {
+  if (initial.config === undefined)
     throw makeError('ERR_INTERNAL_ASSERTION', { what: 'runEmperor() without a config' })
+  /** Replaced by a SIGHUP that re-reads a valid emperor.ini (see emperor-config-reload.ts). */
+  let config: Config = initial.config
   const logger = new Logger({ dateFormat: config.logDate })
   if (config.emperorPidfile !== undefined) writeFileSync(config.emperorPidfile, `${process.pid}\n`)
   // Method (d) of the seed page: an emperor under a fixed uid/gid; its vassals run as that identity too.
@@ -68,13 +74,21 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     logger.log(`The Emperor is governing ${count} vassals`)
   }
 
+  // Getters: a SIGHUP may change these (a vassal's throttle keeps the settings it was created with).
   const context: VassalContext = {
     logger,
-    mercyMs: config.emperorCurseTolerance,
-    throttle: { baseMs: config.emperorThrottle, maxMs: config.emperorMaxThrottle, healthyLifetimeMs },
-    isReloadOnChange: config.emperorReloadOnChange,
+    get mercyMs() {
+      return config.emperorCurseTolerance
+    },
+    get throttle() {
+      return { baseMs: config.emperorThrottle, maxMs: config.emperorMaxThrottle, healthyLifetimeMs }
+    },
+    get isReloadOnChange() {
+      return config.emperorReloadOnChange
+    },
     refusal: (file) => tyrantRefusal(file, config),
     validate: (file) => validateVassal(file, config),
+    commandLine: (file) => vassalCommandLine(file, config),
     spawn: (file) => spawnVassal(file, config),
     onStateChange: () => reportGoverning(),
   }
@@ -105,14 +119,24 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     reportGoverning()
   }
 
-  const monitors = config.emperor.map((spec) =>
-    createMonitor(spec, { freqMs: config.emperorFreq, log: (line) => logger.log(line) }),
-  )
+  const specsOf = (current: Config): string[] =>
+    current.emperor.map((spec) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) ? spec : path.resolve(spec)))
+  const monitorFor = (spec: string): Monitor =>
+    createMonitor(spec, {
+      freqMs: config.emperorFreq,
+      isNofollow: config.emperorNofollow,
+      log: (line) => logger.log(line),
+    })
+  let monitorSpecs = specsOf(config)
+  let monitors = monitorSpecs.map((spec) => monitorFor(spec))
+  const startMonitor = (monitor: Monitor): void =>
+    monitor.start((files) => {
+      if (!monitors.includes(monitor)) return
+      snapshots.set(monitor, files)
+      reconcile()
+    })
 
   /** The stats document (reference §1.12), built afresh for each connection. */
-  const monitorSpecs = config.emperor.map((spec) =>
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(spec) ? spec : path.resolve(spec),
-  )
   const statsDocument = (): EmperorStatsDocument => {
     const monitorOf = (name: string): string =>
       monitorSpecs[monitors.findIndex((monitor) => snapshots.get(monitor)?.has(name) === true)] ?? ''
@@ -174,10 +198,100 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     removeSignals()
     resolveStopped()
   }
+  // Included files are nobody's monitor's business: checked at each emperor-freq, as the rescan is.
+  const checkIncludes = (): void => {
+    for (const vassal of vassals.values()) vassal.checkIncludes()
+  }
+  let includesTimer = setInterval(checkIncludes, config.emperorFreq)
+
+  /** New monitors for the specs of the running config; a kept spec keeps its last snapshot meanwhile. */
+  const replaceMonitors = (): void => {
+    const previous = new Map(monitors.map((monitor, index) => [monitorSpecs[index] ?? '', monitor]))
+    monitorSpecs = specsOf(config)
+    monitors = monitorSpecs.map((spec) => monitorFor(spec))
+    monitors.forEach((monitor, index) => {
+      const kept = previous.get(monitorSpecs[index] ?? '')
+      const snapshot = kept === undefined ? undefined : snapshots.get(kept)
+      if (snapshot !== undefined) snapshots.set(monitor, snapshot)
+    })
+    for (const old of previous.values()) {
+      old.close()
+      snapshots.delete(old)
+    }
+    for (const monitor of monitors) startMonitor(monitor)
+    // A monitor that is gone takes its vassals with it.
+    reconcile()
+  }
+
+  /**
+   * SIGHUP: emperor.ini again (emperor-config-reload.ts says what applies live), a rescan, then every vassal
+   * whose command line changed with it (vassal-set, vassals-include …) reloads, one at a time.
+   */
+  let reloadingEmperor: Promise<void> | undefined
+  let isEmperorReloadQueued = false
+  const reloadEmperor = (): void => {
+    if (isStopping) return
+    if (reloadingEmperor !== undefined) {
+      isEmperorReloadQueued = true
+      return
+    }
+    reloadingEmperor = (async () => {
+      const result = rereadConfig()
+      if (result.config === undefined) {
+        for (const d of result.diagnostics.items.filter((item) => item.severity === 'error')) {
+          const where = d.where !== undefined && 'file' in d.where ? `${d.where.file}:${d.where.line}: ` : ''
+          logger.log(
+            `[emperor] reload: the config has errors, the running one stays: ${where}${d.code}: ${d.message}`,
+          )
+        }
+        for (const monitor of monitors) monitor.rescan()
+        return
+      }
+      const change = mergeReloadedConfig(config, result.config)
+      for (const name of change.needsRestart)
+        logger.log(`[emperor] reload: ${name} changed; it applies when the emperor restarts, not on a reload`)
+      if (change.applied.length > 0) logger.log(`[emperor] reload: applying ${change.applied.join(', ')}`)
+      const previous = config
+      const commandLineBefore = new Map(
+        [...vassals.values()].map((vassal) => [
+          vassal,
+          JSON.stringify(vassalCommandLine(vassal.file, previous)),
+        ]),
+      )
+      config = change.config
+      if (
+        config.emperorFreq !== previous.emperorFreq ||
+        JSON.stringify(specsOf(config)) !== JSON.stringify(monitorSpecs)
+      )
+        replaceMonitors()
+      else for (const monitor of monitors) monitor.rescan()
+      if (config.emperorFreq !== previous.emperorFreq) {
+        clearInterval(includesTimer)
+        includesTimer = setInterval(checkIncludes, config.emperorFreq)
+      }
+      for (const [vassal, before] of commandLineBefore) {
+        if (isStopping) return
+        if (vassals.get(vassal.name) !== vassal || vassal.state === 'stopping' || vassal.state === 'stopped')
+          continue
+        if (JSON.stringify(vassalCommandLine(vassal.file, config)) === before) continue
+        logger.log(`[emperor] vassal ${vassal.name}: emperor.ini changed what it inherits: reloading it`)
+        vassal.apply(vassal.file, { isDeliberate: true })
+        await vassal.settled()
+      }
+      logger.log('[emperor] reload done')
+    })().finally(() => {
+      reloadingEmperor = undefined
+      if (isEmperorReloadQueued) {
+        isEmperorReloadQueued = false
+        reloadEmperor()
+      }
+    })
+  }
+
   const removeSignals = onSignalIntents((intent, signal) => {
     logger.log(`[emperor] received ${signal}`)
     if (intent === 'reload') {
-      for (const monitor of monitors) monitor.rescan()
+      reloadEmperor()
       return
     }
     void stopAll(intent === 'immediate-stop' ? 'SIGKILL' : 'SIGTERM')
@@ -201,22 +315,14 @@ export async function runEmperor(initial: LoadResult): Promise<'stopped'> {
     // No vassal runs yet: an emperor that cannot serve the sockets it was asked to does not start.
     isStopping = true
     for (const monitor of monitors) monitor.close()
+    clearInterval(includesTimer)
     await stats?.close()
     removeSignals()
     throw error
   }
   // A signal that came while they were binding has stopped the emperor already.
   if (isStopping) await Promise.all([stats?.close(), control?.close()])
-  for (const monitor of monitors) {
-    monitor.start((files) => {
-      snapshots.set(monitor, files)
-      reconcile()
-    })
-  }
-  // Included files are nobody's monitor's business: checked at each emperor-freq, as the rescan is.
-  const includesTimer = setInterval(() => {
-    for (const vassal of vassals.values()) vassal.checkIncludes()
-  }, config.emperorFreq)
+  for (const monitor of monitors) startMonitor(monitor)
   void stopped.then(() => clearInterval(includesTimer))
   return stopped
 }

@@ -24,9 +24,17 @@ export function tyrantRefusal(file: VassalFile, config: Config): string | undefi
   return `[emperor-tyrant] invalid permissions for vassal ${file.name}: owned by uid ${uid} gid ${gid}`
 }
 
+/** The vassal's tsgi command line (after the program): it starts with it and re-reads it on each reload. */
+export function vassalCommandLine(file: VassalFile, config: Config): string[] {
+  const argv = vassalArgv(file.path, config)
+  if (!config.emperorTyrant) return argv
+  const { uid, gid } = tyrantIdentity(file, config)
+  // uid/gid lines inside a tyrant vassal's file cannot change who it runs as: these come last and win.
+  return [...argv, '--uid', String(uid), '--gid', String(gid)]
+}
+
 export function spawnVassal(file: VassalFile, config: Config): ChildProcess | { refused: string } {
   const setprivArgs = ['--pdeathsig', 'TERM']
-  const argv = vassalArgv(file.path, config)
   const refusal = tyrantRefusal(file, config)
   if (refusal !== undefined) return { refused: refusal }
   if (config.emperorTyrant) {
@@ -37,9 +45,8 @@ export function spawnVassal(file: VassalFile, config: Config): ChildProcess | { 
       config.emperorTyrantInitgroups ? '--init-groups' : '--clear-groups',
     )
     setprivArgs.push('--inh-caps=-all', '--ambient-caps=-all')
-    // uid/gid lines inside a tyrant vassal's file cannot change who it runs as: these come last and win.
-    argv.push('--uid', String(uid), '--gid', String(gid))
   }
+  const argv = vassalCommandLine(file, config)
   const main = process.argv[1] ?? ''
   return spawn('setpriv', [...setprivArgs, '--', process.execPath, main, ...argv], {
     // uWSGI starts vassals in the directory of their file (%v is that directory).

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 
+import { camelCase } from '../config/options/define-options.js'
 import type { Config } from '../config/options/registry.js'
 import { loadConfig } from '../config/resolve-config.js'
 import type { VassalFile } from './monitors/monitor.js'
@@ -27,6 +28,34 @@ const masterOptions = [
   'listen',
   'umask',
 ]
+
+/** The options whose values are listening addresses. */
+const addressOptions = ['socket', 'uwsgi-socket', 'http-socket', 'shared-socket']
+
+/**
+ * What each listening address would collide with: a TCP port whatever the host (`:8000` holds
+ * `127.0.0.1:8000` too), a unix path, an abstract name. Inherited and shared sockets count as one key, so
+ * they always collide.
+ */
+function collisionKeys(values: readonly unknown[]): string[] {
+  return values.flatMap((value) => {
+    const address = (Array.isArray(value) ? value : [value]) as Partial<Record<string, unknown>>[]
+    return address
+      .filter((item) => typeof item === 'object' && item !== null)
+      .map((item) => {
+        switch (item.kind) {
+          case 'tcp':
+            return `tcp:${String(item.port)}`
+          case 'unix':
+            return `unix:${String(item.path)}`
+          case 'abstract':
+            return `abstract:${String(item.name)}`
+          default:
+            return 'inherited'
+        }
+      })
+  })
+}
 
 interface PrintedConfig {
   readonly ok: boolean
@@ -75,10 +104,9 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
       }
     }
     const values = result.config as unknown as Record<string, unknown>
-    const key = masterOptions.map((name) =>
-      JSON.stringify(values[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] ?? null),
-    )
-    return { isValid: true, masterKey: key.join('|'), files: result.files }
+    const key = masterOptions.map((name) => JSON.stringify(values[camelCase(name)] ?? null))
+    const addresses = collisionKeys(addressOptions.map((name) => values[camelCase(name)]))
+    return { isValid: true, masterKey: key.join('|'), files: result.files, addresses }
   }
   const { uid, gid } = tyrantIdentity(file, config)
   if (uid === 0 || gid === 0)
@@ -115,5 +143,6 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
   if (!printed.ok)
     return { isValid: false, errors: printed.diagnostics.filter((d) => d.severity === 'error').map(describe) }
   const key = masterOptions.map((name) => JSON.stringify(printed.options[name]?.value ?? null))
-  return { isValid: true, masterKey: key.join('|'), files: printed.files }
+  const addresses = collisionKeys(addressOptions.map((name) => printed.options[name]?.value))
+  return { isValid: true, masterKey: key.join('|'), files: printed.files, addresses }
 }

@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { realpathSync, statSync } from 'node:fs'
 
-import { isVassalMessage } from '../control/messages.js'
+import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
 import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
@@ -11,7 +11,13 @@ import { hasProcess, isAtRest, isLegalTransition, type VassalState } from './vas
 
 export type Validation =
   /** files: every config file read (the vassal file, its includes and inherits), absolute. */
-  | { readonly isValid: true; readonly masterKey: string; readonly files: readonly string[] }
+  | {
+      readonly isValid: true
+      readonly masterKey: string
+      readonly files: readonly string[]
+      /** Its listening socket addresses, as written (socket, http-socket, …). */
+      readonly addresses: readonly string[]
+    }
   | { readonly isValid: false; readonly errors: readonly string[] }
 
 export interface VassalContext {
@@ -25,12 +31,14 @@ export interface VassalContext {
   refusal(file: VassalFile): string | undefined
   /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
   validate(file: VassalFile): Validation
+  /** The command line the vassal's config is read from: sent with each reload, as it can change. */
+  commandLine(file: VassalFile): readonly string[]
   /** Starts the vassal's process, or says why it is refused (tyrant rules). */
   spawn(file: VassalFile): ChildProcess | { readonly refused: string }
   onStateChange(vassal: Vassal): void
 }
 
-/** A state the vassal came to rest in (vassal-state.ts `isAtRest`), for an operator's command waiting on it. */
+/** A state the vassal came to rest in (vassal-state.ts `isAtRest`), for whoever waits on it. */
 export interface RestingState {
   readonly state: VassalState
   /** Why it got there, as its log line says. */
@@ -42,10 +50,19 @@ export interface RestingState {
 /**
  * What `apply` did with a file: nothing (`unchanged`; `inactive` while stopping or stopped; `held` with
  * emperor-reload-on-change off), `refused` its invalid config (the old one keeps serving), or started a
- * `reloading` / `queued` reload, a `restarting` of the process, or a `starting` of a vassal without one.
+ * `reloading` / `queued` reload, a `restarting` or `replacing` of the process, or a `starting` of a vassal
+ * without one.
  */
 export type ApplyOutcome =
-  'unchanged' | 'inactive' | 'held' | 'refused' | 'reloading' | 'queued' | 'restarting' | 'starting'
+  | 'unchanged'
+  | 'inactive'
+  | 'held'
+  | 'refused'
+  | 'reloading'
+  | 'queued'
+  | 'restarting'
+  | 'replacing'
+  | 'starting'
 
 export interface VassalExit {
   readonly code: number | null
@@ -85,6 +102,12 @@ export class Vassal {
   #streakStartedAt = 0
   #throttleMs = 0
   #masterKey: string | undefined
+  #addresses: readonly string[] = []
+  /**
+   * The previous process while its replacement starts (its sockets changed, and none of the new ones is
+   * an old one): stopped once the new one serves; serving again if the new one fails.
+   */
+  #retiring: ChildProcess | undefined
   #configError: string | undefined
   #lastExit: VassalExit | undefined
   #respawns = 0
@@ -97,12 +120,12 @@ export class Vassal {
    * the vassal says it serves. A signal before then would hit a master without its handlers yet.
    */
   #isReloadQueued = false
-  /** Operators' commands waiting for the vassal to come to rest (`nextAtRest`); emptied at each resting state. */
-  readonly #restWaiters = new Set<(rest: RestingState) => void>()
   /** The files the vassal file includes (ini =, inherit …) → their stamp when its config was last read. */
   #includes: ReadonlyMap<string, string> = new Map()
   readonly #context: VassalContext
   readonly #throttle: RespawnThrottle
+  /** Callers of nextAtRest(): told at the next resting state, then forgotten. */
+  readonly #restWaiters = new Set<(rest: RestingState) => void>()
 
   constructor(file: VassalFile, context: VassalContext) {
     this.name = file.name
@@ -182,9 +205,14 @@ export class Vassal {
     if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`)
     this.#state = next
     this.#context.onStateChange(this)
-    // Ready with a change queued is not at rest: the queued reload follows at once.
+    // Not at rest: ready with a change queued (the queued reload follows at once), or a replacement that
+    // failed to start (the old process serves again: #keepOld tells).
     if (!isAtRest(next) || (next === 'ready' && this.#isReloadQueued)) return
-    const rest: RestingState = { state: next, reason, error: this.#configError }
+    if (this.#retiring !== undefined && next !== 'ready') return
+    this.#tellAtRest({ state: next, reason, error: this.#configError })
+  }
+
+  #tellAtRest(rest: RestingState): void {
     const waiters = [...this.#restWaiters]
     this.#restWaiters.clear()
     for (const waiter of waiters) waiter(rest)
@@ -232,6 +260,7 @@ export class Vassal {
     }
     this.#configError = undefined
     this.#masterKey = validation.masterKey
+    this.#addresses = validation.addresses
     this.#includes = stampIncludes(validation.files, this.#file.path)
     const spawned = this.#context.spawn(this.#file)
     if ('refused' in spawned) {
@@ -250,6 +279,7 @@ export class Vassal {
       if (message.type === 'vassal-ready' && (this.#state === 'spawning' || this.#state === 'reloading')) {
         this.#lastReadyAt = Date.now()
         this.#transition('ready', 'it serves')
+        this.#retireOld()
       } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
         this.#configError = message.reason
         this.#transition('ready', `its reload failed, the old generation serves: ${message.reason}`)
@@ -257,7 +287,7 @@ export class Vassal {
       if (this.#isReloadQueued) {
         this.#isReloadQueued = false
         this.#transition('reloading', 'its file changed while it was busy')
-        child.kill('SIGHUP')
+        this.#requestReload(child)
       }
     })
     child.on('error', () => undefined)
@@ -268,6 +298,10 @@ export class Vassal {
     if (this.#child !== child) return
     this.#lastExit = { code, signal, at: Date.now() }
     const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`
+    if (this.#retiring !== undefined && this.#state !== 'stopping') {
+      this.#keepOld(`the new process died before it served (${how})`)
+      return
+    }
     if (this.#state === 'stopping') {
       this.#transition('stopped', `stopped (${how})`)
       return
@@ -291,11 +325,13 @@ export class Vassal {
   }
 
   /**
-   * The monitor saw the file change; `force`: a file it includes changed; `isOperatorReload`: `tsgi reload
-   * NAME`, which reloads even with emperor-reload-on-change off (that option's very use, uWSGI's #1816).
+   * The monitor saw the file change. `force`: take it as changed though its own stamp is not (a file it
+   * includes, or what the emperor adds to it, changed). `isDeliberate`: an operator asked (`tsgi reload
+   * NAME`, the emperor's SIGHUP), which applies even with emperor-reload-on-change off, that option's very
+   * use (uWSGI's #1816).
    */
-  apply(file: VassalFile, options: { force?: boolean; isOperatorReload?: boolean } = {}): ApplyOutcome {
-    const force = options.force === true || options.isOperatorReload === true
+  apply(file: VassalFile, options: { force?: boolean; isDeliberate?: boolean } = {}): ApplyOutcome {
+    const force = options.force === true || options.isDeliberate === true
     const previous = this.#file
     const isOwnerChanged =
       file.owner.uid !== previous.owner.uid ||
@@ -318,7 +354,7 @@ export class Vassal {
       this.#start()
       return 'starting'
     }
-    if (!this.#context.isReloadOnChange && options.isOperatorReload !== true) {
+    if (!this.#context.isReloadOnChange && options.isDeliberate !== true) {
       this.#log('its config changed; emperor-reload-on-change is off, so it keeps running as it is')
       return 'held'
     }
@@ -334,16 +370,28 @@ export class Vassal {
     this.#configError = undefined
     this.#includes = stampIncludes(validation.files, file.path)
     if (validation.masterKey !== this.#masterKey) {
-      this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
-      void this.#restart()
-      return 'restarting'
+      const isOverlapping = validation.addresses.some((address) => this.#addresses.includes(address))
+      if (isOverlapping || this.#state === 'spawning' || this.#state === 'reloading') {
+        this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
+        void this.#restart()
+        return 'restarting'
+      }
+      this.#replace()
+      return 'replacing'
     }
     if (this.#state === 'spawning' || this.#state === 'reloading') {
       this.#isReloadQueued = true
       return 'queued'
     }
-    this.#transition('reloading', options.isOperatorReload === true ? 'tsgi reload' : 'its file changed')
-    this.#child?.kill('SIGHUP')
+    this.#transition(
+      'reloading',
+      options.isDeliberate === true
+        ? 'asked to reload'
+        : force
+          ? 'a file it includes changed'
+          : 'its file changed',
+    )
+    if (this.#child !== undefined) this.#requestReload(this.#child)
     return 'reloading'
   }
 
@@ -357,9 +405,63 @@ export class Vassal {
     return true
   }
 
+  /** The instance's rolling reload, from the command line as it is now (the emperor's templates may change). */
+  #requestReload(child: ChildProcess): void {
+    const message: EmperorMessage = { type: 'vassal-reload', argv: this.#context.commandLine(this.#file) }
+    // A channel already gone means the process is going too: its exit is handled as any other.
+    if (child.connected) child.send(message, () => undefined)
+  }
+
+  /**
+   * Resolves once the vassal is done starting, reloading or restarting (whatever the outcome): the emperor
+   * reloads vassals one at a time after a SIGHUP.
+   */
+  async settled(): Promise<void> {
+    if (this.#isBusy()) await this.nextAtRest(new AbortController().signal)
+  }
+
+  #isBusy(): boolean {
+    return this.#isRestarting || this.#state === 'spawning' || this.#state === 'reloading'
+  }
+
+  /**
+   * Its master's options changed and its new sockets are all new addresses: the new process binds them and
+   * loads its app while the old one still serves, and the old one is stopped only once the new one is ready.
+   */
+  #replace(): void {
+    const old = this.#child
+    this.#log('options of its master changed and its sockets are new: starting the new process first')
+    this.#retiring = old
+    this.#start()
+    // Not started after all (refused, or its config failed now): the old process goes on serving.
+    if (this.#child === old)
+      this.#keepOld(`the new process did not start: ${this.#configError ?? this.#state}`)
+  }
+
+  /** The replacement failed: the process it was to replace is the vassal again. */
+  #keepOld(why: string): void {
+    const old = this.#retiring
+    this.#retiring = undefined
+    if (old === undefined || old.exitCode !== null || old.signalCode !== null) return
+    this.#child = old
+    this.#state = 'ready'
+    this.#log(`${why}; the old process keeps serving`)
+    this.#context.onStateChange(this)
+    this.#tellAtRest({ state: 'ready', reason: why, error: why })
+  }
+
+  /** The replacement serves: the process it replaces stops gracefully. */
+  #retireOld(): void {
+    const old = this.#retiring
+    this.#retiring = undefined
+    if (old === undefined) return
+    this.#log(`the new process serves: stopping the old one (pid: ${old.pid ?? '?'})`)
+    void this.#terminate(old)
+  }
+
   async #restart(): Promise<void> {
     this.#isRestarting = true
-    await this.#terminate()
+    await this.#terminate(this.#child)
     this.#isRestarting = false
     if (this.#stopped !== undefined) return
     this.#throttle.reset()
@@ -367,8 +469,7 @@ export class Vassal {
   }
 
   /** SIGTERM, then SIGKILL after the mercy; resolves when the process is gone. */
-  #terminate(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.#child
+  #terminate(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), this.#context.mercyMs)
@@ -404,7 +505,9 @@ export class Vassal {
       clearTimeout(this.#timer)
       if (hasProcess(this.#state)) {
         this.#transition('stopping', why ?? (signal === 'SIGKILL' ? 'killed' : 'stopping'))
-        await this.#terminate(signal)
+        const retiring = this.#retiring
+        this.#retiring = undefined
+        await Promise.all([this.#terminate(this.#child, signal), this.#terminate(retiring, signal)])
       } else {
         this.#state = 'stopping'
         this.#transition('stopped', why ?? 'removed')

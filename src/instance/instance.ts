@@ -40,7 +40,8 @@ function changedMasterOptions(before: Config, after: Config): string[] {
 
 export async function runInstance(
   initial: LoadResult,
-  reloadConfig: () => LoadResult,
+  /** Reads the config again; under an emperor, from the command line it last sent (undefined: as started). */
+  reloadConfig: (commandLine: readonly string[] | undefined) => LoadResult,
 ): Promise<InstanceOutcome> {
   let config = initial.config
   if (config === undefined)
@@ -98,6 +99,8 @@ export async function runInstance(
   })
   let reloading: Promise<void> | undefined
   let isReloadQueued = false
+  /** The command line the emperor last sent with a reload; undefined: the one this process started with. */
+  let commandLine: readonly string[] | undefined
   const watchers: TouchWatcher[] = []
 
   /** Sockets a successor master adopted: never vacuumed by this one. */
@@ -139,7 +142,7 @@ export async function runInstance(
     }
     reloading = (async () => {
       logger.log(`reload (${why}): re-reading the config`)
-      const result = reloadConfig()
+      const result = reloadConfig(commandLine)
       const next = result.config
       if (next === undefined) {
         const errors = result.diagnostics.items.filter((item) => item.severity === 'error')
@@ -213,6 +216,10 @@ export async function runInstance(
   if (started.failure !== undefined) logger.log(`some workers failed to start: ${started.failure}`)
   else logger.log(`tsgi is ready: ${started.readyCount} worker${started.readyCount === 1 ? '' : 's'} serving`)
   if (started.readyCount > 0) emperor?.send({ type: 'vassal-ready' })
+  emperor?.onReload((argv) => {
+    commandLine = argv
+    reload('the emperor asked')
+  })
   // A vassal whose emperor is gone stops (setpriv's parent-death signal covers an emperor killed outright).
   emperor?.onGone(() => void stop('graceful-stop'))
   // The instance runs until a signal stops it.

@@ -2,6 +2,7 @@
 // owner, handed to each worker as an fd, and removed by vacuum only if the path is still the socket this
 // master bound (reference §8 items 10 and 20: never delete a socket a newer process bound).
 import { chmodSync, lchownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs'
+import path from 'node:path'
 
 import type { Config } from '../config/options/registry.js'
 import type { SocketAddress } from '../config/socket-address.js'
@@ -178,8 +179,14 @@ export function vacuumListeners(
       unlinkSync(inode.path)
       logger.log(`vacuum: removed unix socket ${inode.path}`)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        logger.log(`vacuum: cannot remove ${inode.path}: ${String(error)}`)
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EACCES' || code === 'EPERM')
+        logger.log(
+          `vacuum: cannot remove ${inode.path}: permission denied to uid ${process.getuid?.() ?? '?'} in ` +
+            `${path.dirname(inode.path)} (make that directory writable by the instance's user; a stale ` +
+            'socket left there is replaced at the next start)',
+        )
+      else if (code !== 'ENOENT') logger.log(`vacuum: cannot remove ${inode.path}: ${String(error)}`)
     }
   }
 }

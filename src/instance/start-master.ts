@@ -4,7 +4,7 @@
 import { openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 
 import type { Config } from '../config/options/registry.js'
-import type { VassalMessage, WorkerStart } from '../control/messages.js'
+import { isEmperorMessage, type VassalMessage, type WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
@@ -14,6 +14,8 @@ import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js
 export interface EmperorChannel {
   send(message: VassalMessage): void
   onGone(handler: () => void): void
+  /** The emperor asks for a reload, with the command line to re-read the config from. */
+  onReload(handler: (argv: readonly string[]) => void): void
 }
 
 export interface MasterSetup {
@@ -39,6 +41,10 @@ function emperorChannel(): EmperorChannel {
   return {
     send: (message) => process.send?.(message, () => undefined),
     onGone: (handler) => process.once('disconnect', handler),
+    onReload: (handler) =>
+      process.on('message', (message: unknown) => {
+        if (isEmperorMessage(message)) handler(message.argv)
+      }),
   }
 }
 

@@ -104,8 +104,9 @@ export const emperorOptions = defineOptions('Emperor', {
     type: boolean(),
     default: false,
     doc: 'Do not follow symlinks to vassal files: their own modification time (and owner) counts',
-    details: 'As in uWSGI it also makes tyrant mode take the owner from the link.',
-    plannedIn: 4,
+    details:
+      "Touching a symlinked vassal's target then reloads nothing; replacing the link does. As in uWSGI it " +
+      'also makes tyrant mode take the owner from the link.',
   }),
   'vassal-set': list({
     aliases: ['vassals-set'],

@@ -71,12 +71,16 @@ export class GlobMonitor implements Monitor {
   #isScanRequested = false
   #isClosed = false
 
+  /** emperor-nofollow: a symlinked vassal's stamp is the link's own, so only replacing the link counts. */
+  readonly #isNofollow: boolean
+
   constructor(pattern: GlobPattern, options: MonitorOptions) {
     this.#pattern = pattern
     this.#freqMs = options.freqMs
     this.#settleMs = options.settleMs ?? 100
     this.#maxSettleMs = Math.max(maxSettleMs, 2 * this.#settleMs)
     this.#log = options.log
+    this.#isNofollow = options.isNofollow === true
   }
 
   start(onChange: (files: ReadonlyMap<string, VassalFile>) => void): void {
@@ -232,7 +236,9 @@ export class GlobMonitor implements Monitor {
         name,
         path: file,
         format,
-        stamp: `${target.mtimeNs}:${target.size}:${target.dev}:${target.ino}`,
+        stamp: this.#isNofollow
+          ? `${link.mtimeNs}:${link.size}:${link.dev}:${link.ino}`
+          : `${target.mtimeNs}:${target.size}:${target.dev}:${target.ino}`,
         owner: { uid: Number(target.uid), gid: Number(target.gid) },
         linkOwner: { uid: Number(link.uid), gid: Number(link.gid) },
       },

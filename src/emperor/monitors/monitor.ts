@@ -50,6 +50,8 @@ export interface MonitorOptions {
    * is never spawned; 100 ms unless told. Tests raise it to make a slow writer certain to be waited for.
    */
   readonly settleMs?: number
+  /** emperor-nofollow: a symlink's own modification time counts, not its target's. */
+  readonly isNofollow?: boolean
 }
 
 /**

@@ -556,3 +556,144 @@ test(
     )
   },
 )
+
+test(
+  'SIGHUP re-reads emperor.ini: new templates reload each vassal in turn, new monitors start, start-only options wait',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t, ['vassal-set = env=GREETING=first'])
+    writeVassal(setup, 'alpha')
+    writeVassal(setup, 'beta')
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    await waitForState(tsgi, 'beta.ini', 'ready')
+    const alphaSocket = socketOf(setup, 'alpha')
+    const before = await ask(alphaSocket)
+    assert.equal(before.greeting, 'first')
+    const alphaMaster = vassalProcesses(tsgi, path.join(setup.vassalDir, 'alpha.ini')).master
+
+    // A second monitor, a new template value, and an option that only applies at start.
+    const otherDir = path.join(setup.base, 'more-vassals')
+    mkdirSync(otherDir, { mode: 0o755 })
+    writeFileSync(path.join(otherDir, 'gamma.ini'), vassalText(setup, 'gamma'))
+    writeFileSync(
+      setup.emperorIni,
+      [
+        `emperor = ${setup.vassalDir}`,
+        `emperor = ${otherDir}`,
+        'vassal-set = env=GREETING=second',
+        `emperor-pidfile = ${path.join(setup.base, 'emperor.pid')}`,
+        '',
+      ].join('\n'),
+    )
+    const load = keepAsking(t, alphaSocket, 2)
+    await waitForAnswers(load, 20, 'before the SIGHUP')
+    let from = tsgi.output().length
+    tsgi.signal('SIGHUP')
+    await tsgi.waitForOutput(/\[emperor\] reload done/, { from, timeoutMs: deadlineMs })
+    const output = tsgi.output().slice(from)
+    assert.match(output, /emperor-pidfile changed; it applies when the emperor restarts/)
+    assert.match(output, /applying emperor, vassal-set/)
+    // One at a time: beta starts reloading only after alpha is ready again (or the other way round).
+    const order = [...output.matchAll(/vassal (alpha|beta)\.ini: \S+ → (reloading|ready)/g)].map(
+      (match) => `${match[1] ?? ''}:${match[2] ?? ''}`,
+    )
+    assert.equal(order.length, 4, `two reloads: ${order.join(' ')}`)
+    assert.equal(order[0]?.split(':')[0], order[1]?.split(':')[0], `one vassal at a time: ${order.join(' ')}`)
+    assert.deepEqual([order[0]?.split(':')[1], order[1]?.split(':')[1]], ['reloading', 'ready'])
+    assert.equal(existsSync(path.join(setup.base, 'emperor.pid')), false, 'the pidfile waits for a restart')
+
+    await waitForAnswers(load, load.tally().ok + 20, 'after the SIGHUP')
+    assertNoFailure(await load.stop(), 'on alpha.ini across the emperor reload')
+    const after = await ask(alphaSocket)
+    assert.equal(after.greeting, 'second', 'the new vassal-set reached the vassal')
+    assert.equal((await ask(socketOf(setup, 'beta'))).greeting, 'second')
+    assert.equal(
+      vassalProcesses(tsgi, path.join(setup.vassalDir, 'alpha.ini')).master,
+      alphaMaster,
+      'a reload, not a restart: the same vassal master',
+    )
+    await waitForState(tsgi, 'gamma.ini', 'ready')
+    assert.equal((await ask(socketOf(setup, 'gamma'))).greeting, 'second')
+
+    // An emperor.ini with an error: the running config stays, and so do the vassals.
+    writeFileSync(setup.emperorIni, `emperor = ${setup.vassalDir}\nprocesses = many\n`)
+    from = tsgi.output().length
+    tsgi.signal('SIGHUP')
+    await tsgi.waitForOutput(/reload: the config has errors, the running one stays: .*emperor\.ini:2: /, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    assert.equal((await ask(socketOf(setup, 'gamma'))).greeting, 'second', 'the second monitor still runs')
+
+    // A monitor removed from emperor.ini takes its vassals with it.
+    writeFileSync(setup.emperorIni, `emperor = ${setup.vassalDir}\nvassal-set = env=GREETING=second\n`)
+    from = tsgi.output().length
+    tsgi.signal('SIGHUP')
+    await waitForState(tsgi, 'gamma.ini', 'stopped', from)
+    await tsgi.waitForOutput(/\[emperor\] reload done/, { from, timeoutMs: deadlineMs })
+    assert.equal(existsSync(socketOf(setup, 'gamma')), false, "vacuum removed gamma's socket")
+    assert.equal((await ask(alphaSocket)).greeting, 'second')
+  },
+)
+
+test(
+  'a vassal whose sockets change to new addresses starts its new process first and retires the old one once it serves',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUp(t)
+    const file = path.join(setup.vassalDir, 'alpha.ini')
+    const socketText = (socket: string, extra: readonly string[] = []): string =>
+      vassalText(setup, 'alpha', { lines: extra }).replace(socketOf(setup, 'alpha'), socket)
+    const firstSocket = path.join(setup.runDir, 'first.sock')
+    writeFileSync(file, socketText(firstSocket))
+    const tsgi = await startEmperor(t, setup)
+    await waitForState(tsgi, 'alpha.ini', 'ready')
+    const oldMaster = vassalProcesses(tsgi, file).master
+    await ask(firstSocket)
+
+    // A slow request on the old socket is in flight while the sockets change.
+    const inFlight = ask(firstSocket, '/?delay=1500')
+    const secondSocket = path.join(setup.runDir, 'second.sock')
+    let from = tsgi.output().length
+    writeFileSync(file, socketText(secondSocket))
+    await tsgi.waitForOutput(/vassal alpha\.ini: options of its master changed and its sockets are new/, {
+      from,
+      timeoutMs: deadlineMs,
+    })
+    await tsgi.waitForOutput(
+      new RegExp(`vassal alpha\\.ini: the new process serves: stopping the old one \\(pid: ${oldMaster}\\)`),
+      { from, timeoutMs: deadlineMs },
+    )
+    // The new one served before the old one was told to stop: its ready line comes first.
+    const output = tsgi.output().slice(from)
+    assert.ok(
+      output.indexOf('spawning → ready') < output.indexOf('stopping the old one'),
+      'the new process was ready before the old one was stopped',
+    )
+    assert.equal((await inFlight).pid > 0, true, 'the request in flight on the old socket completed')
+    await ask(secondSocket)
+    await waitFor(
+      `the old master ${oldMaster} to exit`,
+      () => (tsgi.processes().includes(oldMaster) ? undefined : true),
+      { timeoutMs: deadlineMs },
+    )
+    assert.notEqual(vassalProcesses(tsgi, file).master, oldMaster)
+    assert.equal(existsSync(firstSocket), false, 'the old process vacuumed its socket')
+    assert.deepEqual(troubleLines(tsgi.output(), 'alpha.ini'), [])
+
+    // A replacement that cannot bind its new socket: the old process keeps serving.
+    const servingMaster = vassalProcesses(tsgi, file).master
+    from = tsgi.output().length
+    writeFileSync(file, socketText(path.join(setup.base, 'no-such-dir', 'third.sock')))
+    await tsgi.waitForOutput(
+      /vassal alpha\.ini: the new process died before it served .*; the old process keeps serving/,
+      {
+        from,
+        timeoutMs: deadlineMs,
+      },
+    )
+    await ask(secondSocket)
+    assert.equal(vassalProcesses(tsgi, file).master, servingMaster)
+  },
+)

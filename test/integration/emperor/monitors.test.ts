@@ -158,13 +158,19 @@ test('dir monitor sees two edits within one second (uWSGI misses the second)', a
   await recorder.until('the third edit', (set) => stampOf(set, 'shop.ini') !== stampOf(edited, 'shop.ini'))
 })
 
-test('dir monitor follows symlinks into the directory and treats a dangling one as absent', async (t) => {
+/** A vassals/ directory whose shop.ini is a symlink to app/vassal.ini, the usual `ln -s` deployment. */
+function symlinkedVassal(t: TestContext) {
   const root = makeTempDir(t)
   const target = root.write('app/vassal.ini', '[uwsgi]\n')
   const vassals = path.join(root.path, 'vassals')
   mkdirSync(vassals)
   const link = path.join(vassals, 'shop.ini')
   symlinkSync(target, link)
+  return { root, target, vassals, link }
+}
+
+test('dir monitor follows symlinks into the directory and treats a dangling one as absent', async (t) => {
+  const { root, target, vassals, link } = symlinkedVassal(t)
   symlinkSync(path.join(root.path, 'app/missing.ini'), path.join(vassals, 'gone.ini'))
   const { monitor, recorder } = record(t, (o) => new DirMonitor(vassals, o))
   const first = await recorder.until('the symlinked shop.ini', hasNames(['shop.ini']))
@@ -198,6 +204,25 @@ test('dir monitor follows symlinks into the directory and treats a dangling one 
   await recorder.until('gone.ini once its target exists', hasNames(['gone.ini', 'shop.ini']))
   unlinkSync(target)
   await recorder.until('shop.ini dangling', hasNames(['gone.ini']))
+})
+
+test('with emperor-nofollow a symlinked vassal changes when the link is replaced, not when its target is', async (t) => {
+  const { root, target, vassals, link } = symlinkedVassal(t)
+  const { monitor, recorder } = record(t, (o) => new DirMonitor(vassals, o), { isNofollow: true })
+  const first = await recorder.until('the symlinked shop.ini', hasNames(['shop.ini']))
+
+  // The target is edited; then a marker file comes, so a report after the edit surely happened.
+  writeFileSync(target, '[uwsgi]\nprocesses = 2\n')
+  monitor.rescan()
+  root.write('vassals/marker.ini', '[uwsgi]\n')
+  const afterEdit = await recorder.until('the marker', hasNames(['marker.ini', 'shop.ini']))
+  assert.equal(stampOf(afterEdit, 'shop.ini'), stampOf(first, 'shop.ini'), "the target's edit does not count")
+
+  // A new link renamed over the old one (how a deploy switches versions) is a change.
+  const next = root.write('app/vassal-2.ini', '[uwsgi]\n')
+  symlinkSync(next, path.join(vassals, '.shop.ini.tmp'))
+  renameSync(path.join(vassals, '.shop.ini.tmp'), link)
+  await recorder.until('the replaced link', (set) => stampOf(set, 'shop.ini') !== stampOf(first, 'shop.ini'))
 })
 
 test('dir monitor follows a ConfigMap-style ..data swap', async (t) => {
