@@ -11,7 +11,7 @@ export type SocketAddress =
   | { readonly kind: 'fd'; readonly fd: number; readonly text: string }
 
 /** sun_path holds 108 bytes on Linux, one of them the terminating NUL. */
-const maxUnixPathBytes = 107
+export const maxUnixPathBytes = 107
 
 const expected =
   'a socket address: host:port, :port, [ipv6]:port, a unix socket path, @abstract-name, =N (shared socket) or fd://N'

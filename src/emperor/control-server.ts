@@ -7,6 +7,7 @@ import { chmodSync, lstatSync, renameSync, unlinkSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import path from 'node:path'
 
+import { maxUnixPathBytes } from '../config/socket-address.js'
 import {
   maxControlRequestBytes,
   parseControlRequest,
@@ -42,10 +43,9 @@ function badRequest(reason: string): ControlAnswer {
  * while that path is still this socket (a newer emperor may have taken it over).
  */
 function bindPrivately(server: Server, socketPath: string): Promise<{ dev: number; ino: number }> {
-  const temporary = path.join(
-    path.dirname(socketPath),
-    `.${path.basename(socketPath)}.${process.pid}.${Date.now()}`,
-  )
+  const candidate = path.join(path.dirname(socketPath), `.tsgi-control-${process.pid}.sock`)
+  // A temporary name too long for sun_path: bound in place then (the umask still covers the bind).
+  const temporary = Buffer.byteLength(candidate) <= maxUnixPathBytes ? candidate : socketPath
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(
@@ -56,6 +56,9 @@ function bindPrivately(server: Server, socketPath: string): Promise<{ dev: numbe
       )
     }
     server.once('error', onError)
+    // A socket left under this name by a process of ours that died: our pid, so nobody else's.
+    if (temporary !== socketPath && lstatSync(temporary, { throwIfNoEntry: false })?.isSocket() === true)
+      unlinkSync(temporary)
     // net's listen() on a path binds synchronously, so the umask covers exactly this bind.
     const previousUmask = process.umask(0o177)
     try {
@@ -63,7 +66,7 @@ function bindPrivately(server: Server, socketPath: string): Promise<{ dev: numbe
         server.off('error', onError)
         try {
           chmodSync(temporary, 0o600)
-          renameSync(temporary, socketPath)
+          if (temporary !== socketPath) renameSync(temporary, socketPath)
           const stat = lstatSync(socketPath)
           resolve({ dev: stat.dev, ino: stat.ino })
         } catch (error) {

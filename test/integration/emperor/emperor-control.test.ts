@@ -4,8 +4,8 @@
 // whose new workers fail to load says so; a stopped vassal stays stopped through file changes and rescans
 // until started; garbage on the socket gets an error answer, never a crash; the socket is 0600.
 import assert from 'node:assert/strict'
-import { existsSync, statSync, utimesSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { existsSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 
@@ -337,6 +337,25 @@ test(
     tsgi.signal('SIGTERM')
     assert.deepEqual(await tsgi.exited(deadlineMs), { code: 0, signal: null })
     assert.equal(existsSync(setup.controlSocket), false, 'removed when the emperor stopped')
+  },
+)
+
+test(
+  'emperor-control leaves in place a socket that replaced its own when the emperor stops',
+  { timeout: testTimeoutMs },
+  async (t) => {
+    const setup = setUpControlled(t)
+    const tsgi = await startEmperor(t, setup)
+    // Another server takes the path over (a newer emperor would): bound beside it, renamed onto it.
+    const other = createServer((socket) => socket.end())
+    t.after(() => other.close())
+    const beside = `${setup.controlSocket}.other`
+    await new Promise<void>((resolve) => other.listen(beside, resolve))
+    renameSync(beside, setup.controlSocket)
+    const taken = statSync(setup.controlSocket).ino
+    tsgi.signal('SIGTERM')
+    assert.deepEqual(await tsgi.exited(deadlineMs), { code: 0, signal: null })
+    assert.equal(statSync(setup.controlSocket).ino, taken, 'the other socket is still there')
   },
 )
 
