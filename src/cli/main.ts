@@ -5,7 +5,9 @@ import { runEmperor } from '../emperor/emperor.js'
 import { runInstance } from '../instance/instance.js'
 import { runStandalone } from './run-standalone.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
+import { Logger } from '../observe/logger.js'
 import { tsgiVersion } from '../observe/version.js'
+import { needsCapabilityRestart, restartWithCapabilities } from '../platform/restart-with-capabilities.js'
 import { runCheck } from './commands/check.js'
 import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
 import { runPrintConfig } from './commands/print-config.js'
@@ -88,16 +90,26 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     return exitCodeOfAll(kinds)
   }
   // A role runs until it stops; its outcome becomes the exit code, a TsgiError one clear line.
-  const run = (outcome: Promise<'stopped' | 'app-load-failed'>): Promise<ExitCode> =>
+  const run = (outcome: Promise<'stopped' | 'app-load-failed' | number>): Promise<ExitCode> =>
     outcome.then(
-      (ended) => (ended === 'app-load-failed' ? ExitCode.AppLoad : ExitCode.Ok),
+      (ended) =>
+        // A number: the exit status of the emperor this process re-started with its capabilities.
+        typeof ended === 'number'
+          ? (ended as ExitCode)
+          : ended === 'app-load-failed'
+            ? ExitCode.AppLoad
+            : ExitCode.Ok,
       (error: unknown) => {
         if (error instanceof TsgiError) return fail(error)
         throw error
       },
     )
-  if (result.role === 'emperor')
+  if (result.role === 'emperor') {
+    // Method (c) started as root: `cap` is kept by re-starting as `uid`/`gid` through setpriv.
+    if (needsCapabilityRestart(result.config))
+      return run(restartWithCapabilities(result.config, new Logger({ dateFormat: result.config.logDate })))
     return run(runEmperor(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })))
+  }
   // DESIGN.md: outside the emperor, `master = false` (with one process) runs the app in that one process.
   if (result.provenance.has('master') && !result.config.master && env.TSGI__VASSAL_NAME === undefined) {
     return run(runStandalone(result))

@@ -93,6 +93,62 @@ export function isVassalMessage(value: unknown): value is VassalMessage {
 }
 
 /**
+ * Vassal → emperor, tyrant mode only: chown this unix socket (an absolute path) as its `chown-socket` says,
+ * which the vassal, running as its file's owner, may not do itself. The emperor trusts nothing in it: the
+ * path must be one of the vassal's configured sockets, and the owner comes from the config it validated.
+ */
+export interface ChownSocketRequest {
+  readonly type: 'chown-socket'
+  readonly path: string
+}
+
+/** Emperor → vassal: the answer to a ChownSocketRequest; `refusal` is null when the socket was chowned. */
+export interface ChownSocketDone {
+  readonly type: 'chown-socket-done'
+  readonly path: string
+  readonly refusal: string | null
+}
+
+/** A message object of this type, its other fields still to be checked. */
+function isMessageOf<T extends string>(
+  value: unknown,
+  type: T,
+): value is { readonly type: T } & Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && 'type' in value && value.type === type
+}
+
+export function isChownSocketRequest(value: unknown): value is ChownSocketRequest {
+  return isMessageOf(value, 'chown-socket') && typeof value.path === 'string'
+}
+
+export function isChownSocketDone(value: unknown): value is ChownSocketDone {
+  return (
+    isMessageOf(value, 'chown-socket-done') &&
+    typeof value.path === 'string' &&
+    (value.refusal === null || typeof value.refusal === 'string')
+  )
+}
+
+/** Set to '1' in a vassal's environment when its emperor serves ChownSocketRequests (tyrant mode). */
+export const emperorChownsVariable = 'TSGI__EMPEROR_CHOWNS'
+
+/** The signals an emperor may ask its vassal to raise on itself (DESIGN.md decision 6, and the last resort). */
+export const relayedSignals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const
+
+/**
+ * Emperor → vassal: raise this signal on yourself. An unprivileged tyrant emperor without CAP_KILL may not
+ * signal a vassal that runs as another user, so it asks over the control channel instead of kill(2).
+ */
+export interface RelayedSignal {
+  readonly type: 'signal'
+  readonly signal: (typeof relayedSignals)[number]
+}
+
+export function isRelayedSignal(value: unknown): value is RelayedSignal {
+  return isMessageOf(value, 'signal') && relayedSignals.some((signal) => signal === value.signal)
+}
+
+/**
  * Emperor → vassal. A reload, with the command line the vassal re-reads its config from: it changes when
  * emperor.ini's vassal templates (`vassal-set`, `vassals-include` …) do. A message, not SIGHUP, so the new
  * command line cannot arrive after the reload it is for.
@@ -104,11 +160,7 @@ export interface EmperorMessage {
 
 export function isEmperorMessage(value: unknown): value is EmperorMessage {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    'type' in value &&
-    value.type === 'vassal-reload' &&
-    'argv' in value &&
+    isMessageOf(value, 'vassal-reload') &&
     Array.isArray(value.argv) &&
     value.argv.every((item) => typeof item === 'string')
   )

@@ -20,6 +20,7 @@ import {
   type EmperorStatsDocument,
 } from './emperor-stats.js'
 import { mergeReloadedConfig } from './emperor-config-reload.js'
+import { checkEmperorCapabilities } from './emperor-capabilities.js'
 import { runControlCommand, type GovernedVassals } from './control-commands.js'
 import { startEmperorControl, type EmperorControl } from './control-server.js'
 import { createMonitor } from './monitors/create-monitor.js'
@@ -57,6 +58,7 @@ export async function runEmperor(
   if (config.emperorPidfile !== undefined) writeFileSync(config.emperorPidfile, `${process.pid}\n`)
   // Method (d) of the seed page: an emperor under a fixed uid/gid; its vassals run as that identity too.
   if (config.uid !== undefined) dropPrivileges(config, logger)
+  checkEmperorCapabilities(config)
   logger.log(
     `*** starting the tsgi Emperor (pid: ${process.pid})${config.emperorTyrant ? ' in tyrant mode' : ''} ***`,
   )
@@ -89,7 +91,8 @@ export async function runEmperor(
     refusal: (file) => tyrantRefusal(file, config),
     validate: (file) => validateVassal(file, config),
     commandLine: (file) => vassalCommandLine(file, config),
-    spawn: (file) => spawnVassal(file, config),
+    spawn: (file, validation) =>
+      spawnVassal(file, config, { chownGrant: validation.chownGrant, log: (line) => logger.log(line) }),
     onStateChange: () => reportGoverning(),
   }
 

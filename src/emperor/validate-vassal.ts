@@ -1,7 +1,8 @@
 // The emperor checks a vassal's config before it starts or reloads it, with the arguments and environment
 // the vassal gets. In tyrant mode the check runs as the file's owner (DESIGN.md: everything a vassal file
 // causes runs with its owner's credentials, reading it and its includes included), in a `tsgi print-config`
-// subprocess; otherwise in-process.
+// subprocess started like the vassal itself (empty capability sets); otherwise in-process. In tyrant mode
+// the validated config also says which sockets the emperor may chown for the vassal.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 
@@ -9,7 +10,8 @@ import { camelCase } from '../config/options/define-options.js'
 import type { Config } from '../config/options/registry.js'
 import { loadConfig } from '../config/resolve-config.js'
 import type { VassalFile } from './monitors/monitor.js'
-import { tyrantIdentity } from './spawn-vassal.js'
+import { socketChownGrant } from './socket-chown-grant.js'
+import { tyrantIdentity, tyrantSwitchArgs } from './spawn-vassal.js'
 import type { Validation } from './vassal.js'
 import { vassalArgv, vassalEnvironment } from './vassal-argv.js'
 
@@ -114,9 +116,7 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
   const check = spawnSync(
     'setpriv',
     [
-      `--reuid=${uid}`,
-      `--regid=${gid}`,
-      '--clear-groups',
+      ...tyrantSwitchArgs(file, config),
       '--',
       process.execPath,
       process.argv[1] ?? '',
@@ -144,5 +144,9 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
     return { isValid: false, errors: printed.diagnostics.filter((d) => d.severity === 'error').map(describe) }
   const key = masterOptions.map((name) => JSON.stringify(printed.options[name]?.value ?? null))
   const addresses = collisionKeys(addressOptions.map((name) => printed.options[name]?.value))
-  return { isValid: true, masterKey: key.join('|'), files: printed.files, addresses }
+  const values = Object.fromEntries(
+    Object.entries(printed.options).map(([name, option]) => [name, option?.value]),
+  )
+  const chownGrant = socketChownGrant(values, cwd)
+  return { isValid: true, masterKey: key.join('|'), files: printed.files, addresses, chownGrant }
 }

@@ -6,6 +6,7 @@ import { realpathSync, statSync } from 'node:fs'
 import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
+import type { SocketChownGrant } from './socket-chown-grant.js'
 import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
 import { hasProcess, isAtRest, isLegalTransition, type VassalState } from './vassal-state.js'
 
@@ -17,6 +18,8 @@ export type Validation =
       readonly files: readonly string[]
       /** Its listening socket addresses, as written (socket, http-socket, …). */
       readonly addresses: readonly string[]
+      /** Tyrant mode: the sockets the emperor may chown for it, and to whom (chown-socket). */
+      readonly chownGrant?: SocketChownGrant | undefined
     }
   | { readonly isValid: false; readonly errors: readonly string[] }
 
@@ -34,7 +37,10 @@ export interface VassalContext {
   /** The command line the vassal's config is read from: sent with each reload, as it can change. */
   commandLine(file: VassalFile): readonly string[]
   /** Starts the vassal's process, or says why it is refused (tyrant rules). */
-  spawn(file: VassalFile): ChildProcess | { readonly refused: string }
+  spawn(
+    file: VassalFile,
+    validation: Extract<Validation, { isValid: true }>,
+  ): ChildProcess | { readonly refused: string }
   onStateChange(vassal: Vassal): void
 }
 
@@ -262,7 +268,7 @@ export class Vassal {
     this.#masterKey = validation.masterKey
     this.#addresses = validation.addresses
     this.#includes = stampIncludes(validation.files, this.#file.path)
-    const spawned = this.#context.spawn(this.#file)
+    const spawned = this.#context.spawn(this.#file, validation)
     if ('refused' in spawned) {
       this.#configError = spawned.refused
       this.#transition('refused', spawned.refused)

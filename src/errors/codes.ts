@@ -371,6 +371,13 @@ export const codes = {
     (p) => `Cannot drop privileges (${p.what}): ${p.reason}`,
     'Start tsgi as root to change users, or remove uid/gid from the config',
   ),
+  ERR_PRIVILEGE_CAPABILITY_MISSING: entry<{ what: string; missing: string; held: string; uid: number }>(
+    'environment',
+    (p) =>
+      `Cannot ${p.what} as the emperor (uid ${p.uid}) must hold the capabilities ${q(p.missing)}: ` +
+      `its effective set is ${q(p.held)}`,
+    'Start the emperor as root with `uid`, `gid`, `emperor-tyrant` and `cap = setgid,setuid` in emperor.ini, or give its systemd unit `AmbientCapabilities=CAP_SETUID CAP_SETGID` (docs/security.md)',
+  ),
   ERR_RUNTIME_LOAD_FAILED: entry<{ module: string; reason: string }>(
     'environment',
     (p) => `Cannot load app ${q(p.module)}: ${p.reason}`,

@@ -6,11 +6,10 @@ import path from 'node:path'
 
 import type { Config } from '../config/options/registry.js'
 import type { SocketAddress } from '../config/socket-address.js'
-import type { Ownership } from '../config/value-types.js'
 import type { ListenerProtocol } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
 import type { Logger } from '../observe/logger.js'
-import { lookupGroup, lookupUser } from '../platform/user-directory.js'
+import { resolveOwnership } from '../platform/resolve-ownership.js'
 import { bindSocket, type ServerHandle } from './bind-socket.js'
 
 export interface Listener {
@@ -36,22 +35,14 @@ function somaxconn(): number | undefined {
   }
 }
 
-function resolveOwnership(owner: Ownership): { uid: number; gid: number } {
-  const user = owner.user.kind === 'id' ? { uid: owner.user.id, gid: -1 } : lookupUser(owner.user.name)
-  if (user === undefined)
-    throw makeError('ERR_CONFIG_UNKNOWN_USER', { option: 'chown-socket', user: String(owner.user) })
-  let gid = -1
-  if (owner.group !== undefined) {
-    const group = owner.group.kind === 'id' ? { gid: owner.group.id } : lookupGroup(owner.group.name)
-    if (group === undefined)
-      throw makeError('ERR_CONFIG_UNKNOWN_GROUP', { option: 'chown-socket', group: String(owner.group) })
-    gid = group.gid
-  }
-  return { uid: user.uid, gid }
-}
+/**
+ * Asks the emperor to chown a socket this master bound but may not chown itself (tyrant mode: the vassal runs
+ * as its file's owner). Resolves with the emperor's refusal, or undefined once it is done.
+ */
+export type EmperorChown = (path: string) => Promise<string | undefined>
 
-/** Applies chmod-socket and chown-socket to a unix socket this master just bound (never following a link). */
-function setPermissions(path: string, config: Config): { dev: number; ino: number } {
+/** Applies chmod-socket to a unix socket this master just bound (never following a link); returns its inode. */
+function setMode(path: string, config: Config): { dev: number; ino: number } {
   let stat
   try {
     stat = lstatSync(path)
@@ -68,12 +59,22 @@ function setPermissions(path: string, config: Config): { dev: number; ino: numbe
   } catch (cause) {
     throw makeError('ERR_SOCKET_PERMISSIONS', { path, action: 'chmod', reason: String(cause) }, { cause })
   }
-  if (config.chownSocket !== undefined) {
-    const { uid, gid } = resolveOwnership(config.chownSocket)
-    try {
-      lchownSync(path, uid, gid)
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code
+  return { dev: stat.dev, ino: stat.ino }
+}
+
+/**
+ * Applies chown-socket: by lchown first (a group the owner belongs to needs no privilege), and when that is
+ * not permitted, by the emperor if it offers to (tyrant mode), which checks the request itself.
+ */
+async function setOwner(path: string, config: Config, emperorChown: EmperorChown | undefined): Promise<void> {
+  if (config.chownSocket === undefined) return
+  const { uid, gid } = resolveOwnership(config.chownSocket)
+  try {
+    lchownSync(path, uid, gid)
+    return
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code !== 'EPERM' || emperorChown === undefined) {
       const reason =
         code === 'EPERM'
           ? 'operation not permitted (changing the owner needs root or CAP_CHOWN)'
@@ -81,7 +82,13 @@ function setPermissions(path: string, config: Config): { dev: number; ino: numbe
       throw makeError('ERR_SOCKET_PERMISSIONS', { path, action: 'chown', reason }, { cause })
     }
   }
-  return { dev: stat.dev, ino: stat.ino }
+  const refusal = await emperorChown(path)
+  if (refusal !== undefined)
+    throw makeError('ERR_SOCKET_PERMISSIONS', {
+      path,
+      action: 'chown',
+      reason: `the emperor refused: ${refusal}`,
+    })
 }
 
 /** What each configured address speaks: `socket` follows `protocol` (uwsgi by default). */
@@ -104,8 +111,13 @@ function wantedListeners(config: Config): { address: SocketAddress; protocol: Li
 export async function bindListeners(
   config: Config,
   logger: Logger,
-  inherited: ReadonlyMap<string, number> = new Map(),
+  options: {
+    /** Address text → fd of the sockets handed over by the master this one replaces. */
+    readonly inherited?: ReadonlyMap<string, number>
+    readonly emperorChown?: EmperorChown | undefined
+  } = {},
 ): Promise<ListenerSet> {
+  const inherited = options.inherited ?? new Map<string, number>()
   const wanted = wantedListeners(config)
   if (wanted.length === 0) throw makeError('ERR_INSTANCE_NO_SOCKETS', {})
   const max = somaxconn()
@@ -133,8 +145,11 @@ export async function bindListeners(
     const inheritedFd = inherited.get(address.text)
     const handle = inheritedFd === undefined ? await bindSocket(address) : undefined
     const fd = handle?.fd ?? inheritedFd ?? -1
-    const unixInode =
-      address.kind === 'unix' ? { path: address.path, ...setPermissions(address.path, config) } : undefined
+    let unixInode: Listener['unixInode']
+    if (address.kind === 'unix') {
+      unixInode = { path: address.path, ...setMode(address.path, config) }
+      await setOwner(address.path, config, options.emperorChown)
+    }
     listeners.push({ address, protocol, fd, unixInode, handle })
     const how = handle === undefined ? 'inherited' : 'bound'
     logger.log(`${protocol} socket ${listeners.length - 1} ${how} to ${describe(address)} fd ${fd}`)

@@ -8,6 +8,8 @@ import { isEmperorMessage, type VassalMessage, type WorkerStart } from '../contr
 import { makeError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
+import { emperorChownFrom } from './ask-emperor-chown.js'
+import { obeyEmperorSignals } from './obey-emperor-signals.js'
 import { closeUnclaimed, successorOfVariable, takeInheritedSockets } from './inherited-sockets.js'
 import { bindListeners, vacuumListeners, type ListenerSet } from './listeners.js'
 
@@ -110,6 +112,7 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   // Under the emperor: every line carries the vassal's name, and the emperor hears of readiness.
   const vassalName = process.env.TSGI__VASSAL_NAME
   const emperor = vassalName !== undefined && process.send !== undefined ? emperorChannel() : undefined
+  if (emperor !== undefined) obeyEmperorSignals()
   const logPrefix = vassalName === undefined ? '' : `[${vassalName}] `
   const logger = new Logger({
     prefix: logPrefix,
@@ -120,7 +123,10 @@ export async function startMaster(config: Config): Promise<MasterSetup> {
   const inherited = takeInheritedSockets(process.env)
   const successorOf = process.env[successorOfVariable]
   Reflect.deleteProperty(process.env, successorOfVariable)
-  const listeners: ListenerSet = await bindListeners(config, logger, inherited)
+  const listeners: ListenerSet = await bindListeners(config, logger, {
+    inherited,
+    emperorChown: emperorChownFrom(process.env),
+  })
   closeUnclaimed(inherited, new Set(listeners.listeners.map((listener) => listener.fd)))
   const pidfile = config.pidfile
   const isRoot = process.getuid?.() === 0

@@ -34,6 +34,15 @@ export async function clearUnixPath(path: string, text: string): Promise<TsgiErr
       address: text,
       owner: 'another process accepts connections on it',
     })
-  unlinkSync(path)
+  try {
+    unlinkSync(path)
+  } catch (error) {
+    // Not ours to remove (another user's directory): refused as that user, never worked around.
+    const code = (error as NodeJS.ErrnoException).code ?? String(error)
+    return makeError('ERR_SOCKET_BIND', {
+      address: text,
+      reason: `cannot remove the stale socket there: ${code}`,
+    })
+  }
   return undefined
 }

@@ -35,6 +35,29 @@ function resolveGroup(option: string, principal: Principal): number {
   return group.gid
 }
 
+/** Without gid: the user's primary group (uWSGI would keep root's group: docs/differences.md). */
+function groupOf(config: Config, user: { uid: number; gid: number | undefined }): number {
+  const gid = config.gid === undefined ? user.gid : resolveGroup('gid', config.gid)
+  if (gid !== undefined) return gid
+  throw makeError('ERR_PRIVILEGE_DROP', {
+    what: 'gid',
+    reason: `uid ${user.uid} has no passwd entry: set gid too`,
+  })
+}
+
+/** The identity `uid`/`gid` (and `add-gid`) name, resolved but not switched to; `uid` must be set. */
+export function configuredIdentity(config: Config): Identity & { readonly extraGids: readonly number[] } {
+  if (config.uid === undefined)
+    throw makeError('ERR_INTERNAL_ASSERTION', { what: 'configuredIdentity() without uid' })
+  const user = resolveUser(config.uid)
+  return {
+    uid: user.uid,
+    gid: groupOf(config, user),
+    userName: user.name,
+    extraGids: config.addGid.map((group) => resolveGroup('add-gid', group)),
+  }
+}
+
 /**
  * Drops to the configured uid/gid when running as root. Without `uid`, app code would run as root: refused
  * unless `allow-root` says so. Not root: uid/gid may only name the identity the process already has.
@@ -63,14 +86,7 @@ export function dropPrivileges(config: Config, logger: Logger): Identity {
     logger.log('*** WARNING: app code runs as root, as allow-root asks ***')
     return { uid: 0, gid: currentGid, userName: 'root' }
   }
-  // Without gid: the user's primary group (uWSGI would keep root's group: docs/differences.md).
-  const gid = config.gid === undefined ? user.gid : resolveGroup('gid', config.gid)
-  if (gid === undefined) {
-    throw makeError('ERR_PRIVILEGE_DROP', {
-      what: 'gid',
-      reason: `uid ${user.uid} has no passwd entry: set gid too`,
-    })
-  }
+  const gid = groupOf(config, user)
   const extraGroups = config.addGid.map((group) => resolveGroup('add-gid', group))
   try {
     if (user.name !== undefined && !config.noInitgroups) initgroups(user.name, gid)

@@ -54,6 +54,8 @@ export function markedProcesses(marker: string): number[] {
 export interface StartOptions {
   readonly cwd: string
   readonly env?: NodeJS.ProcessEnv
+  /** A command that runs tsgi (`setpriv … --`), as a supervisor would; tsgi is started directly otherwise. */
+  readonly launcher?: readonly string[]
   /** Wait for this line before returning; default: the master's "tsgi is ready". */
   readonly readyPattern?: RegExp | null
 }
@@ -65,7 +67,13 @@ export async function startTsgi(
 ): Promise<RunningTsgi> {
   const marker = randomUUID()
   let output = ''
-  const child = spawn(process.execPath, [tsgiMain(), ...args], {
+  const [command = process.execPath, ...commandArgs] = [
+    ...(options.launcher ?? []),
+    process.execPath,
+    tsgiMain(),
+    ...args,
+  ]
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, TSGI__TEST_MARKER: marker },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -102,10 +102,13 @@ export const privilegeOptions = defineOptions('Privileges, isolation and environ
     details:
       'The recipe of an unprivileged tyrant emperor: `uid`, `gid`, `emperor-tyrant` and ' +
       "`cap = setgid,setuid`, which is just enough to start each vassal as its file's owner; add `chown` " +
-      'for vassals with `chown-socket`. Names as in uWSGI, without `cap_` (uWSGI also takes numbers; tsgi ' +
-      'wants names). Vassals and workers never keep a capability: they all end with empty capability ' +
-      "sets, so this option has no effect in an instance's file.",
-    plannedIn: 4,
+      'for vassals whose `chown-socket` names another user. Started as root, the emperor re-starts ' +
+      'itself through setpriv as `uid`/`gid` with exactly these capabilities (effective, ambient and ' +
+      'bounding sets); the root process stays only as a waiter that takes the same uid, forwards signals ' +
+      'and exits with its status. Started already unprivileged (systemd `AmbientCapabilities=`), it checks ' +
+      'that it holds them and exits with ERR_PRIVILEGE_CAPABILITY_MISSING otherwise. Names as in uWSGI, ' +
+      'without `cap_` (uWSGI also takes numbers; tsgi wants names). Vassals and workers never keep a ' +
+      'capability: they all end with empty capability sets. See docs/security.md.',
   }),
   chroot: optional({
     roles: emperorAndInstance,

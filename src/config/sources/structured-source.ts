@@ -1,6 +1,9 @@
 // JSON and YAML config files → RawSettings, with the same keys as ini (reference/uwsgi.md §5.10).
 // Both go through the `yaml` package's document model, which keeps every node's position.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml'
+import { createRequire } from 'node:module'
+
+import type * as Yaml from 'yaml'
+import type { Node } from 'yaml'
 
 import type { DiagnosticList } from '../diagnostic.js'
 import { substituteMagic } from '../ini/magic-variables.js'
@@ -12,6 +15,16 @@ export type StructuredFormat = 'json' | 'yaml'
 interface Position {
   readonly line: number
   readonly column: number
+}
+
+/**
+ * The yaml package takes 30-100 ms to import, and every vassal master and emperor loads the config code:
+ * it is required on first use, by a JSON or YAML config, so an ini-only process never pays for it.
+ */
+let yamlModule: typeof Yaml | undefined
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml
+  return yamlModule
 }
 
 /** Node 20's JSON.parse says "… in JSON at position N"; turn N into a line and column. */
@@ -29,6 +42,7 @@ export function readStructuredSettings(
   context: FileContext,
   diagnostics: DiagnosticList,
 ): RawSetting[] {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar } = yaml()
   const file = context.displayName
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text
   if (source.trim() === '') {
@@ -188,6 +202,7 @@ export function readStructuredSettings(
 }
 
 function describeNode(node: Node): string {
+  const { isMap, isScalar, isSeq } = yaml()
   if (isMap(node)) return 'a mapping'
   if (isSeq(node)) return 'a list'
   if (isScalar(node))
