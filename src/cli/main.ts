@@ -15,6 +15,7 @@ import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
 import { runPrintConfig } from './commands/print-config.js'
 import { runStatus } from './commands/status.js'
 import { runSystemdUnit } from './commands/systemd-unit.js'
+import { runVassalCommand } from './commands/vassal-command.js'
 import { splitVerbArgs } from './commands/verb-args.js'
 import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
 import { formatDiagnostic, formatError, styleFor } from './report-error.js'
@@ -77,6 +78,11 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     const args = splitVerbArgs(rest, ['--http'])
     if (args instanceof TsgiError) return fail(args)
     return runStatus(args, { out, err, style: outStyle, errStyle: style, env })
+  }
+  if (first === 'reload' || first === 'stop' || first === 'start') {
+    const args = splitVerbArgs(rest, [])
+    if (args instanceof TsgiError) return fail(args)
+    return runVassalCommand(first, args, { out, err, errStyle: style, env })
   }
   if (first === undefined) {
     return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))

@@ -11,7 +11,7 @@ export type SocketAddress =
   | { readonly kind: 'fd'; readonly fd: number; readonly text: string }
 
 /** sun_path holds 108 bytes on Linux, one of them the terminating NUL. */
-const maxUnixPathBytes = 107
+export const maxUnixPathBytes = 107
 
 const expected =
   'a socket address: host:port, :port, [ipv6]:port, a unix socket path, @abstract-name, =N (shared socket) or fd://N'
@@ -60,4 +60,23 @@ export function parseSocketAddress(text: string): ParseResult<SocketAddress> {
 
 export function socketAddress(): ValueType<SocketAddress> {
   return { name: 'socket address', expected, emptyValue: undefined, parse: parseSocketAddress }
+}
+
+const unixPathExpected =
+  'a unix socket path (not an @abstract or TCP address: those have no file permissions to keep other users out)'
+
+/** A unix socket path and nothing else: for a socket whose file permissions are its only access control. */
+export function unixSocketPath(): ValueType<string> {
+  return {
+    name: 'unix socket path',
+    expected: unixPathExpected,
+    emptyValue: undefined,
+    parse(text) {
+      const parsed = parseSocketAddress(text)
+      if (!parsed.ok) return parsed
+      return parsed.value.kind === 'unix'
+        ? { ok: true, value: parsed.value.path }
+        : { ok: false, expected: unixPathExpected }
+    },
+  }
 }

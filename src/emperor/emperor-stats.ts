@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import type { SocketAddress } from '../config/socket-address.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { clearUnixPath } from '../platform/clear-unix-path.js'
+import { closeServer } from '../platform/close-server.js'
 import type { Vassal } from './vassal.js'
 
 export interface EmperorStatsVassal {
@@ -248,10 +249,7 @@ export async function startEmperorStats(
   let closed: Promise<void> | undefined
   return {
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      }).then(() => {
+      closed ??= closeServer(server, sockets).then(() => {
         if (address.kind !== 'unix') return
         try {
           unlinkSync(address.path)

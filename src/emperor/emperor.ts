@@ -21,6 +21,8 @@ import {
 } from './emperor-stats.js'
 import { mergeReloadedConfig } from './emperor-config-reload.js'
 import { checkEmperorCapabilities } from './emperor-capabilities.js'
+import { runControlCommand, type GovernedVassals } from './control-commands.js'
+import { startEmperorControl, type EmperorControl } from './control-server.js'
 import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
 import { spawnVassal, tyrantIdentity, tyrantRefusal, vassalCommandLine } from './spawn-vassal.js'
@@ -174,6 +176,18 @@ export async function runEmperor(
     }
   }
   let stats: EmperorStats | undefined
+  /** What `tsgi reload|stop|start NAME` act on: a vassal, and its file as the monitors see it now. */
+  const governed: GovernedVassals = {
+    find(name) {
+      const vassal = vassals.get(name)
+      if (vassal === undefined) return undefined
+      const file = [...snapshots.values()].find((snapshot) => snapshot.has(name))?.get(name)
+      return { vassal, file }
+    },
+    names: () => [...vassals.keys()],
+    reconcile: () => reconcile(),
+  }
+  let control: EmperorControl | undefined
 
   let resolveStopped: () => void = () => undefined
   const stopped = new Promise<'stopped'>((resolve) => {
@@ -184,7 +198,7 @@ export async function runEmperor(
     isStopping = true
     notify.stopping()
     for (const monitor of monitors) monitor.close()
-    await stats?.close()
+    await Promise.all([stats?.close(), control?.close()])
     logger.log(
       `[emperor] stopping ${vassals.size} vassals (${signal === 'SIGKILL' ? 'at once' : 'gracefully'})`,
     )
@@ -279,7 +293,7 @@ export async function runEmperor(
           continue
         if (JSON.stringify(vassalCommandLine(vassal.file, config)) === before) continue
         logger.log(`[emperor] vassal ${vassal.name}: emperor.ini changed what it inherits: reloading it`)
-        vassal.apply(vassal.file, { force: true })
+        vassal.apply(vassal.file, { isDeliberate: true })
         await vassal.settled()
       }
       logger.log('[emperor] reload done')
@@ -301,25 +315,33 @@ export async function runEmperor(
     }
     void stopAll(intent === 'immediate-stop' ? 'SIGKILL' : 'SIGTERM')
   })
-  if (config.emperorStats !== undefined) {
-    try {
+  try {
+    if (config.emperorStats !== undefined) {
       stats = await startEmperorStats(config.emperorStats, statsDocument, {
         isHttp: config.statsHttp,
         isMinified: config.statsMinified,
         log: (line) => logger.log(line),
       })
-    } catch (error) {
-      // No vassal runs yet: an emperor that cannot serve the stats it was asked to does not start.
-      isStopping = true
-      for (const monitor of monitors) monitor.close()
-      clearInterval(includesTimer)
-      removeSignals()
-      notify.close()
-      throw error
     }
-    // A signal that came while it was binding has stopped the emperor already.
-    if (isStopping) await stats.close()
+    if (config.emperorControl !== undefined && !isStopping) {
+      control = await startEmperorControl(
+        config.emperorControl,
+        (request, signal) => runControlCommand(request, governed, signal),
+        { log: (line) => logger.log(line) },
+      )
+    }
+  } catch (error) {
+    // No vassal runs yet: an emperor that cannot serve the sockets it was asked to does not start.
+    isStopping = true
+    for (const monitor of monitors) monitor.close()
+    clearInterval(includesTimer)
+    await stats?.close()
+    removeSignals()
+    notify.close()
+    throw error
   }
+  // A signal that came while they were binding has stopped the emperor already.
+  if (isStopping) await Promise.all([stats?.close(), control?.close()])
   for (const monitor of monitors) startMonitor(monitor)
   void stopped.then(() => clearInterval(includesTimer))
   return stopped

@@ -12,7 +12,8 @@ const edges: Readonly<Record<VassalState, readonly VassalState[]>> = {
   ready: ['reloading', 'stopping', 'throttled', 'invalid', 'spawning', 'ready'],
   reloading: ['ready', 'stopping', 'throttled', 'invalid', 'spawning'],
   stopping: ['stopped'],
-  stopped: [],
+  // Only `tsgi start NAME` leaves it, for a vassal the operator stopped while its file stays.
+  stopped: ['spawning', 'invalid', 'refused'],
   throttled: ['spawning', 'stopping', 'invalid', 'refused'],
   invalid: ['spawning', 'stopping', 'refused', 'invalid'],
   refused: ['spawning', 'stopping', 'invalid', 'refused'],
@@ -25,4 +26,18 @@ export function isLegalTransition(from: VassalState, to: VassalState): boolean {
 /** States in which the vassal has a live process (what "governing N vassals" counts). */
 export function hasProcess(state: VassalState): boolean {
   return state === 'spawning' || state === 'ready' || state === 'reloading' || state === 'stopping'
+}
+
+/**
+ * States a vassal rests in until something happens to it: what an operator's `tsgi reload|stop|start NAME`
+ * waits for. The others (spawning, reloading, stopping) always lead on to one of these.
+ */
+export function isAtRest(state: VassalState): boolean {
+  return (
+    state === 'ready' ||
+    state === 'stopped' ||
+    state === 'throttled' ||
+    state === 'invalid' ||
+    state === 'refused'
+  )
 }

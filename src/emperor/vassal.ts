@@ -8,7 +8,7 @@ import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
 import type { SocketChownGrant } from './socket-chown-grant.js'
 import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
-import { hasProcess, isLegalTransition, type VassalState } from './vassal-state.js'
+import { hasProcess, isAtRest, isLegalTransition, type VassalState } from './vassal-state.js'
 
 export type Validation =
   /** files: every config file read (the vassal file, its includes and inherits), absolute. */
@@ -43,6 +43,32 @@ export interface VassalContext {
   ): ChildProcess | { readonly refused: string }
   onStateChange(vassal: Vassal): void
 }
+
+/** A state the vassal came to rest in (vassal-state.ts `isAtRest`), for whoever waits on it. */
+export interface RestingState {
+  readonly state: VassalState
+  /** Why it got there, as its log line says. */
+  readonly reason: string
+  /** The config error, or the failure of a reload, it carries then. */
+  readonly error: string | undefined
+}
+
+/**
+ * What `apply` did with a file: nothing (`unchanged`; `inactive` while stopping or stopped; `held` with
+ * emperor-reload-on-change off), `refused` its invalid config (the old one keeps serving), or started a
+ * `reloading` / `queued` reload, a `restarting` or `replacing` of the process, or a `starting` of a vassal
+ * without one.
+ */
+export type ApplyOutcome =
+  | 'unchanged'
+  | 'inactive'
+  | 'held'
+  | 'refused'
+  | 'reloading'
+  | 'queued'
+  | 'restarting'
+  | 'replacing'
+  | 'starting'
 
 export interface VassalExit {
   readonly code: number | null
@@ -104,8 +130,8 @@ export class Vassal {
   #includes: ReadonlyMap<string, string> = new Map()
   readonly #context: VassalContext
   readonly #throttle: RespawnThrottle
-  /** settled() callers waiting for the vassal to leave spawning/reloading/restarting. */
-  readonly #settledWaiters = new Set<() => void>()
+  /** Callers of nextAtRest(): told at the next resting state, then forgotten. */
+  readonly #restWaiters = new Set<(rest: RestingState) => void>()
 
   constructor(file: VassalFile, context: VassalContext) {
     this.name = file.name
@@ -185,7 +211,40 @@ export class Vassal {
     if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`)
     this.#state = next
     this.#context.onStateChange(this)
-    for (const check of [...this.#settledWaiters]) check()
+    // Not at rest: ready with a change queued (the queued reload follows at once), or a replacement that
+    // failed to start (the old process serves again: #keepOld tells).
+    if (!isAtRest(next) || (next === 'ready' && this.#isReloadQueued)) return
+    if (this.#retiring !== undefined && next !== 'ready') return
+    this.#tellAtRest({ state: next, reason, error: this.#configError })
+  }
+
+  #tellAtRest(rest: RestingState): void {
+    const waiters = [...this.#restWaiters]
+    this.#restWaiters.clear()
+    for (const waiter of waiters) waiter(rest)
+  }
+
+  /**
+   * Resolves when the vassal next comes to rest (undefined if `signal` aborts first). Call it before acting,
+   * as the state may change within the action itself.
+   */
+  nextAtRest(signal: AbortSignal): Promise<RestingState | undefined> {
+    return new Promise((resolve) => {
+      if (signal.aborted) {
+        resolve(undefined)
+        return
+      }
+      const onAbort = (): void => {
+        this.#restWaiters.delete(waiter)
+        resolve(undefined)
+      }
+      const waiter = (rest: RestingState): void => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(rest)
+      }
+      this.#restWaiters.add(waiter)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   #start(): void {
@@ -271,8 +330,14 @@ export class Vassal {
     this.#timer = setTimeout(() => this.#start(), delay)
   }
 
-  /** The monitor saw the file change (or the operator asked for a reload with `force`). */
-  apply(file: VassalFile, options: { force?: boolean } = {}): void {
+  /**
+   * The monitor saw the file change. `force`: take it as changed though its own stamp is not (a file it
+   * includes, or what the emperor adds to it, changed). `isDeliberate`: an operator asked (`tsgi reload
+   * NAME`, the emperor's SIGHUP), which applies even with emperor-reload-on-change off, that option's very
+   * use (uWSGI's #1816).
+   */
+  apply(file: VassalFile, options: { force?: boolean; isDeliberate?: boolean } = {}): ApplyOutcome {
+    const force = options.force === true || options.isDeliberate === true
     const previous = this.#file
     const isOwnerChanged =
       file.owner.uid !== previous.owner.uid ||
@@ -281,22 +346,23 @@ export class Vassal {
       file.linkOwner.gid !== previous.linkOwner.gid
     const isChanged = file.stamp !== previous.stamp || isOwnerChanged
     this.#file = file
-    if (!isChanged && options.force !== true) return
-    if (this.#state === 'stopping' || this.#state === 'stopped') return
+    if (!isChanged && !force) return 'unchanged'
+    // Stopped by the operator, it stays stopped whatever happens to its file, until `tsgi start NAME`.
+    if (this.#state === 'stopping' || this.#state === 'stopped') return 'inactive'
     if (isOwnerChanged && hasProcess(this.#state)) {
       // In tyrant mode the owner is who the vassal runs as: a new owner means a new process.
       this.#log('its file changed owner: restarting it')
       void this.#restart()
-      return
+      return 'restarting'
     }
     if (!hasProcess(this.#state)) {
       this.#throttle.reset()
       this.#start()
-      return
+      return 'starting'
     }
-    if (!this.#context.isReloadOnChange && options.force !== true) {
-      this.#log('its file changed; emperor-reload-on-change is off, so it keeps running as it is')
-      return
+    if (!this.#context.isReloadOnChange && options.isDeliberate !== true) {
+      this.#log('its config changed; emperor-reload-on-change is off, so it keeps running as it is')
+      return 'held'
     }
     const validation = this.#context.validate(file)
     if (!validation.isValid) {
@@ -305,7 +371,7 @@ export class Vassal {
       for (const error of validation.errors)
         this.#log(`new config refused, the old one keeps serving: ${error}`)
       this.#context.onStateChange(this)
-      return
+      return 'refused'
     }
     this.#configError = undefined
     this.#includes = stampIncludes(validation.files, file.path)
@@ -314,15 +380,35 @@ export class Vassal {
       if (isOverlapping || this.#state === 'spawning' || this.#state === 'reloading') {
         this.#log('options of its master changed (sockets, uid/gid, logs): restarting it')
         void this.#restart()
-      } else this.#replace()
-      return
+        return 'restarting'
+      }
+      this.#replace()
+      return 'replacing'
     }
     if (this.#state === 'spawning' || this.#state === 'reloading') {
       this.#isReloadQueued = true
-      return
+      return 'queued'
     }
-    this.#transition('reloading', options.force === true ? 'asked to reload' : 'its file changed')
+    this.#transition(
+      'reloading',
+      options.isDeliberate === true
+        ? 'asked to reload'
+        : force
+          ? 'a file it includes changed'
+          : 'its file changed',
+    )
     if (this.#child !== undefined) this.#requestReload(this.#child)
+    return 'reloading'
+  }
+
+  /** `tsgi start NAME`: a stopped vassal starts, a throttled, invalid or refused one tries again now. */
+  start(file: VassalFile): boolean {
+    if (hasProcess(this.#state)) return false
+    this.#file = file
+    this.#stopped = undefined
+    this.#throttle.reset()
+    this.#start()
+    return true
   }
 
   /** The instance's rolling reload, from the command line as it is now (the emperor's templates may change). */
@@ -336,16 +422,8 @@ export class Vassal {
    * Resolves once the vassal is done starting, reloading or restarting (whatever the outcome): the emperor
    * reloads vassals one at a time after a SIGHUP.
    */
-  settled(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.#isBusy()) return
-        this.#settledWaiters.delete(check)
-        resolve()
-      }
-      this.#settledWaiters.add(check)
-      check()
-    })
+  async settled(): Promise<void> {
+    if (this.#isBusy()) await this.nextAtRest(new AbortController().signal)
   }
 
   #isBusy(): boolean {
@@ -375,7 +453,7 @@ export class Vassal {
     this.#state = 'ready'
     this.#log(`${why}; the old process keeps serving`)
     this.#context.onStateChange(this)
-    for (const check of [...this.#settledWaiters]) check()
+    this.#tellAtRest({ state: 'ready', reason: why, error: why })
   }
 
   /** The replacement serves: the process it replaces stops gracefully. */
@@ -424,18 +502,21 @@ export class Vassal {
     }
   }
 
-  /** Graceful stop (the file was removed, or the emperor stops); idempotent. */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /**
+   * Graceful stop (the file was removed, the emperor stops, or `tsgi stop NAME`: then the vassal stays,
+   * stopped, until `start`); idempotent until it starts again.
+   */
+  stop(signal: NodeJS.Signals = 'SIGTERM', why?: string): Promise<void> {
     this.#stopped ??= (async () => {
       clearTimeout(this.#timer)
       if (hasProcess(this.#state)) {
-        this.#transition('stopping', signal === 'SIGKILL' ? 'killed' : 'stopping')
+        this.#transition('stopping', why ?? (signal === 'SIGKILL' ? 'killed' : 'stopping'))
         const retiring = this.#retiring
         this.#retiring = undefined
         await Promise.all([this.#terminate(this.#child, signal), this.#terminate(retiring, signal)])
       } else {
         this.#state = 'stopping'
-        this.#transition('stopped', 'removed')
+        this.#transition('stopped', why ?? 'removed')
       }
     })()
     return this.#stopped

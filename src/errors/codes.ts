@@ -315,6 +315,51 @@ export const codes = {
     (p) => `Cannot find the emperor's stats address as ${q(p.file)} must set "emperor-stats": it does not`,
     'Add `emperor-stats = ADDR` to the emperor config, or pass the address to `tsgi status`',
   ),
+  ERR_EMPEROR_CONTROL_UNREACHABLE: entry<{ address: string; reason: string }>(
+    'environment',
+    (p) => `Cannot reach the emperor's control socket ${q(p.address)}: ${p.reason}`,
+    "Start the emperor with `emperor-control` set to this path, or pass its path (or `--ini EMPEROR.ini`) to the command; it is 0600: run the command as the emperor's user (or root)",
+  ),
+  ERR_EMPEROR_CONTROL_NOT_SET: entry<{ file: string }>(
+    'config',
+    (p) => `Cannot find the emperor's control socket as ${q(p.file)} must set "emperor-control": it does not`,
+    'Add `emperor-control = /run/tsgi/emperor-control.sock` to the emperor config, or pass the path to the command',
+  ),
+  ERR_EMPEROR_CONTROL_BAD_REQUEST: entry<{ reason: string }>(
+    'request',
+    (p) =>
+      `Cannot read the control request as it must be one line of JSON such as {"command":"reload","vassal":"shop.ini"}: ${p.reason}`,
+    'Send one JSON object per connection, ended by a newline; `tsgi reload|stop|start NAME` does',
+  ),
+  ERR_EMPEROR_CONTROL_TIMEOUT: entry<{ name: string; command: string; seconds: number }>(
+    'environment',
+    (p) =>
+      `Cannot confirm the ${p.command} of vassal ${q(p.name)} as it must end within ${p.seconds} s: it did not (it may still end; \`tsgi status\` shows its state)`,
+    'Wait and check `tsgi status`, or give the command a longer `--timeout`',
+  ),
+  ERR_EMPEROR_UNKNOWN_VASSAL: entry<{ name: string; suggestion?: string | undefined }>(
+    'usage',
+    (p) =>
+      `Cannot find vassal ${q(p.name)} as it must be one the emperor governs: it is not` +
+      (p.suggestion === undefined ? '' : ` (did you mean ${q(p.suggestion)}?)`),
+    '`tsgi status` lists the vassals; a vassal is named by its file name (`shop.ini`)',
+  ),
+  ERR_VASSAL_WRONG_STATE: entry<{ name: string; command: string; expected: string; state: string }>(
+    'usage',
+    (p) => `Cannot ${p.command} vassal ${q(p.name)} as it must be ${p.expected}: it is ${p.state}`,
+    'Stopped vassals are started with `tsgi start NAME`; a stopping one (its file was removed, or the emperor stops) cannot be acted on',
+  ),
+  ERR_VASSAL_CONFIG_INVALID: entry<{ name: string; command: string; errors: string; isServing: boolean }>(
+    'config',
+    (p) =>
+      `Cannot ${p.command} vassal ${q(p.name)} as its config must be valid${p.isServing ? ' (the running one keeps serving)' : ''}: ${p.errors}`,
+    'Fix the vassal file (`tsgi check FILE` lists every problem), then run the command again',
+  ),
+  ERR_VASSAL_COMMAND_FAILED: entry<{ name: string; command: string; reason: string }>(
+    'environment',
+    (p) => `Cannot ${p.command} vassal ${q(p.name)}: ${p.reason}`,
+    "The vassal's own log lines say why; `tsgi status` shows its state and last exit",
+  ),
   ERR_PRIVILEGE_RUN_AS_ROOT: entry<Record<string, never>>(
     'config',
     () =>

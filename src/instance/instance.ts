@@ -153,8 +153,13 @@ export async function runInstance(
       const result = reloadConfig(commandLine)
       const next = result.config
       if (next === undefined) {
-        for (const d of result.diagnostics.items.filter((item) => item.severity === 'error'))
-          logger.log(`reload aborted: ${d.code}: ${d.message}`)
+        const errors = result.diagnostics.items.filter((item) => item.severity === 'error')
+        for (const d of errors) logger.log(`reload aborted: ${d.code}: ${d.message}`)
+        // The emperor waits for the outcome of every reload it asks for (`tsgi reload NAME` reports it).
+        emperor?.send({
+          type: 'vassal-reload-failed',
+          reason: errors.map((d) => `${d.code}: ${d.message}`).join('; '),
+        })
         return
       }
       const changed = changedMasterOptions(config as Config, next)
@@ -185,6 +190,7 @@ export async function runInstance(
         checkRuntime(next)
       } catch (error) {
         logger.log(`reload aborted: ${String(error)}`)
+        emperor?.send({ type: 'vassal-reload-failed', reason: String(error) })
         return
       }
       const outcome = await pool.reload(spawnFor(next), next.processes)

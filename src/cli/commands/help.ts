@@ -16,6 +16,16 @@ export const verbs = {
     '(emperor-stats; default /run/tsgi/emperor-stats.sock)',
   'systemd-unit':
     'tsgi systemd-unit --ini FILE [--unprivileged]   print a systemd service unit that runs that config',
+  reload:
+    'tsgi reload NAME [ADDR | --ini EMPEROR.ini] [--timeout SECONDS] [--format json]   re-read and check ' +
+    "a vassal's file, then reload it as a touch would, even with emperor-reload-on-change = false " +
+    '(emperor-control; default /run/tsgi/emperor-control.sock)',
+  stop:
+    'tsgi stop NAME [ADDR | --ini EMPEROR.ini] [--timeout SECONDS] [--format json]   stop a vassal ' +
+    'gracefully; it stays stopped, whatever happens to its file, until `tsgi start NAME`',
+  start:
+    'tsgi start NAME [ADDR | --ini EMPEROR.ini] [--timeout SECONDS] [--format json]   start a stopped ' +
+    'vassal, or retry a throttled, invalid or refused one now',
   help: 'tsgi help OPTION|COMMAND   explain one option or command',
 } as const
 

@@ -1,13 +1,17 @@
 // `tsgi status [ADDR | --ini EMPEROR.ini] [--http] [--format json]`: reads the emperor's stats document
 // (`emperor-stats`) and shows its vassals as a table for a person, or the document as it came for a program.
 // With no address it reads the documented default, /run/tsgi/emperor-stats.sock.
-import { connect, type Socket } from 'node:net'
-
 import { parseSocketAddress, type SocketAddress } from '../../config/socket-address.js'
-import { loadConfig } from '../../config/resolve-config.js'
 import { makeError, TsgiError } from '../../errors/tsgi-error.js'
-import { ExitCode, exitCodeOf, exitCodeOfAll } from '../exit-codes.js'
-import { formatDiagnostic, formatError, type Style } from '../report-error.js'
+import { ExitCode } from '../exit-codes.js'
+import type { Style } from '../report-error.js'
+import {
+  connectTo,
+  emperorAddressOf,
+  reportFailure,
+  unreachableReason,
+  type EmperorSocketSpec,
+} from './emperor-address.js'
 import type { VerbArgs } from './verb-args.js'
 
 /** Where `tsgi status` looks when given no address (the value docs/emperor.md recommends). */
@@ -33,39 +37,6 @@ interface Target {
   readonly isHttp: boolean
 }
 
-function reasonOf(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return 'no such socket (is the emperor running with emperor-stats?)'
-    case 'ECONNREFUSED':
-      return 'nothing listens there (is the emperor running with emperor-stats?)'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied (the socket is for the emperor user and group)'
-    default:
-      return error.code ?? error.message
-  }
-}
-
-function connectTo(address: SocketAddress): Socket {
-  switch (address.kind) {
-    case 'unix':
-      return connect(address.path)
-    case 'abstract':
-      return connect(`\0${address.name}`)
-    case 'tcp':
-      return connect({
-        host: address.host === '' || address.host === '*' ? '127.0.0.1' : address.host,
-        port: address.port,
-      })
-    default:
-      throw makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', {
-        argument: address.text,
-        reason: 'the stats address must be a unix socket path, @abstract-name or host:port',
-      })
-  }
-}
-
 /** Everything the server sends until it closes. */
 function readAnswer(target: Target): Promise<string> {
   const unreachable = (reason: string): TsgiError =>
@@ -81,7 +52,9 @@ function readAnswer(target: Target): Promise<string> {
       if (target.isHttp) socket.write('GET / HTTP/1.0\r\nHost: tsgi\r\n\r\n')
     })
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.once('error', (error: NodeJS.ErrnoException) => reject(unreachable(reasonOf(error))))
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      reject(unreachable(unreachableReason(error, 'emperor-stats'))),
+    )
     socket.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
   })
 }
@@ -164,49 +137,19 @@ function renderTable(document: Record<string, unknown>, style: Style): string {
   return [style.dim(summary), style.bold(line(header)), ...rows.map(line)].join('\n') + '\n'
 }
 
+const statsSocket: EmperorSocketSpec = {
+  verb: 'status',
+  option: 'emperor-stats',
+  defaultAddress: defaultEmperorStatsPath,
+  parse: parseSocketAddress,
+  addressIn: (config, file) => config.emperorStats ?? makeError('ERR_EMPEROR_STATS_NOT_SET', { file }),
+}
+
 /** The address to read, from the arguments: ADDR, `--ini EMPEROR.ini`, or the default. */
 function targetOf(args: VerbArgs, io: StatusIo): Target | ExitCode {
-  const rest = [...args.rest]
-  const isHttp = args.flags.has('--http')
-  const fail = (error: TsgiError): ExitCode => {
-    io.err.write(`${formatError(error, io.errStyle)}\n`)
-    return exitCodeOf(error.kind)
-  }
-  const ini = rest[0] === '--ini' ? rest[1] : rest[0]?.startsWith('--ini=') ? rest[0].slice(6) : undefined
-  const used = rest[0] === '--ini' ? 2 : 1
-  if (rest.length > (ini === undefined ? 1 : used)) {
-    const extra = rest[ini === undefined ? 1 : used] ?? ''
-    return fail(
-      makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', { argument: extra, reason: 'status takes one address' }),
-    )
-  }
-  if (rest[0] === '--ini' && ini === undefined)
-    return fail(makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', { argument: '--ini', reason: 'it needs a file' }))
-  if (ini !== undefined) {
-    const result = loadConfig({ argv: ['--ini', ini], env: io.env, useEnvOptions: false, cwd: process.cwd() })
-    const errors = result.diagnostics.items.filter((d) => d.severity === 'error')
-    if (result.config === undefined) {
-      for (const d of errors) io.err.write(`${formatDiagnostic(d, io.errStyle)}\n`)
-      return exitCodeOfAll(errors.map((e) => (e.code.startsWith('ERR_USAGE_') ? 'usage' : 'config')))
-    }
-    const address = result.config.emperorStats
-    if (address === undefined) return fail(makeError('ERR_EMPEROR_STATS_NOT_SET', { file: ini }))
-    return { address, isHttp: isHttp || result.config.statsHttp }
-  }
-  const text = rest[0] ?? defaultEmperorStatsPath
-  if (text.startsWith('-'))
-    return fail(
-      makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', {
-        argument: text,
-        reason: 'status takes ADDR or --ini FILE',
-      }),
-    )
-  const parsed = parseSocketAddress(text)
-  if (!parsed.ok)
-    return fail(
-      makeError('ERR_USAGE_UNEXPECTED_ARGUMENT', { argument: text, reason: `it must be ${parsed.expected}` }),
-    )
-  return { address: parsed.value, isHttp }
+  const found = emperorAddressOf(args.rest, statsSocket, io)
+  if (typeof found === 'number') return found
+  return { address: found.address, isHttp: args.flags.has('--http') || found.config?.statsHttp === true }
 }
 
 export async function runStatus(args: VerbArgs, io: StatusIo): Promise<ExitCode> {
@@ -217,8 +160,7 @@ export async function runStatus(args: VerbArgs, io: StatusIo): Promise<ExitCode>
     text = await readAnswer(target)
   } catch (error) {
     if (!(error instanceof TsgiError)) throw error
-    io.err.write(`${formatError(error, io.errStyle)}\n`)
-    return exitCodeOf(error.kind)
+    return reportFailure(error, io)
   }
   const parsed = parseDocument(text)
   if (parsed === undefined) {
@@ -226,8 +168,7 @@ export async function runStatus(args: VerbArgs, io: StatusIo): Promise<ExitCode>
       address: target.address.text,
       reason: 'the answer is not an emperor stats document (a stats-http server needs --http)',
     })
-    io.err.write(`${formatError(error, io.errStyle)}\n`)
-    return exitCodeOf(error.kind)
+    return reportFailure(error, io)
   }
   // --format json: the document exactly as the emperor sent it.
   io.out.write(args.format === 'json' ? `${parsed.body.trimEnd()}\n` : renderTable(parsed.document, io.style))

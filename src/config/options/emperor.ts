@@ -1,6 +1,6 @@
 // The Emperor: which vassal files it governs, how it reacts to changes and crashes, tyrant mode, what it adds
-// to every vassal's config, and its pidfile and stats server. Only the emperor reads these.
-import { socketAddress } from '../socket-address.js'
+// to every vassal's config, and its pidfile, stats server and control socket. Only the emperor reads these.
+import { socketAddress, unixSocketPath } from '../socket-address.js'
 import { boolean, duration, namedValue, path, string } from '../value-types.js'
 import { defineOptions, list, one, optional } from './define-options.js'
 
@@ -32,9 +32,9 @@ export const emperorOptions = defineOptions('Emperor', {
     default: true,
     doc: 'Reload a vassal when its file (or a file it includes) changes',
     details:
-      "tsgi's own option (uWSGI's issue #1816). Set it to false to edit vassal files in place and apply " +
-      'them deliberately with `tsgi reload NAME` or a SIGHUP to the emperor. New and removed files are ' +
-      'still acted on.',
+      "tsgi's own option (uWSGI's issue #1816). Set it to false to edit vassal files (and the files they " +
+      'include) in place and apply them deliberately with `tsgi reload NAME` (through `emperor-control`), ' +
+      'which checks the file first as a change would. New and removed files are still acted on.',
   }),
   'emperor-throttle': one({
     roles: emperor,
@@ -153,6 +153,19 @@ export const emperorOptions = defineOptions('Emperor', {
       "value. A unix socket is made 0660 (the emperor's user and group); it is bound after the emperor " +
       'drops privileges (`uid`/`gid`), and removed when the emperor stops. `stats-http` and ' +
       '`stats-minified` apply.',
+  }),
+  'emperor-control': optional({
+    roles: emperor,
+    type: unixSocketPath(),
+    doc: "Accept `tsgi reload|stop|start NAME` on this unix socket (0600, for the emperor's user and root)",
+    details:
+      "tsgi's own option: uWSGI 2.0 has no such socket (its 2.1 development branch has an " +
+      '`emperor-command-socket` with another protocol, hence another name). Off unless set; ' +
+      '`emperor-control = /run/tsgi/emperor-control.sock` is the usual value, and where the commands look ' +
+      'when given no path. Only a unix path: it is made 0600 before anyone can connect, so only the ' +
+      "emperor's user (and root) can act on vassals through it; an @abstract or TCP address would let every " +
+      'local user in. Like `emperor-stats` it is bound after the emperor drops privileges (`uid`/`gid`) and ' +
+      'removed when the emperor stops. See docs/emperor.md, "Acting on one vassal".',
   }),
   'emperor-procname': optional({
     roles: emperor,
