@@ -9,6 +9,7 @@ import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { isStderrJournal, withPriority, type LogLevel } from '../observe/journal.js'
 import { tsgiVersion } from '../observe/version.js'
+import { isPythonApp } from '../runtimes/python/python-runtime.js'
 import { needsCapabilityRestart, restartWithCapabilities } from '../platform/restart-with-capabilities.js'
 import { runCheck } from './commands/check.js'
 import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
@@ -128,7 +129,13 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     return run(runEmperor(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })))
   }
   // DESIGN.md: outside the emperor, `master = false` (with one process) runs the app in that one process.
-  if (result.provenance.has('master') && !result.config.master && env.TSGI__VASSAL_NAME === undefined) {
+  // The Python runtime's app never runs in the Node process: it keeps its master (said in docs/python.md).
+  if (
+    result.provenance.has('master') &&
+    !result.config.master &&
+    env.TSGI__VASSAL_NAME === undefined &&
+    !isPythonApp(result.config)
+  ) {
     return run(runStandalone(result))
   }
   return run(

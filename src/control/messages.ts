@@ -34,6 +34,26 @@ export interface WorkerStart {
   /** strftime-like format for log lines, or undefined for no date. */
   readonly logDate: string | undefined
   readonly logPrefix: string
+  /** Set for the Python runtime (python/tsgi_worker.py), which loads `python.apps` instead of `app`. */
+  readonly python?: PythonWorkerStart | undefined
+}
+
+/** What the Python worker needs beyond the common start message. */
+export interface PythonWorkerStart {
+  /** The default app (mountpoint '') and the mounted ones, as the worker imports them. */
+  readonly apps: readonly { readonly mountpoint: string; readonly target: string }[]
+  /** `callable`: the name used when a target names none. */
+  readonly callable: string
+  readonly pythonpath: readonly string[]
+  readonly threads: number
+  /** For wsgi.multiprocess. */
+  readonly processes: number
+  /** `py-autoreload` in seconds; 0 = off. */
+  readonly autoreloadS: number
+  /** `post-buffering` in bytes; 0 = off. */
+  readonly postBufferingBytes: number
+  /** The one-line load failure of this instance's previous worker, so a repeat is one line, not a traceback. */
+  readonly lastLoadFailure: string | undefined
 }
 
 /** Master → worker. */
@@ -48,12 +68,16 @@ export type WorkerMessage =
   | { readonly type: 'ready' }
   /** The app failed to load; the worker exits after sending this. */
   | { readonly type: 'load-failed'; readonly reason: string }
+  /** Reload the workers (a rolling reload), e.g. py-autoreload saw a module file change. */
+  | { readonly type: 'reload'; readonly reason: string }
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null || !('type' in value)) return false
   return (
     value.type === 'ready' ||
-    (value.type === 'load-failed' && 'reason' in value && typeof value.reason === 'string')
+    ((value.type === 'load-failed' || value.type === 'reload') &&
+      'reason' in value &&
+      typeof value.reason === 'string')
   )
 }
 

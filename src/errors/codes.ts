@@ -386,8 +386,14 @@ export const codes = {
   ERR_RUNTIME_NO_APP: entry<Record<string, never>>(
     'config',
     () =>
-      'Cannot start workers as an app must be given: set "module" (a .js, .mjs or .cjs file) or "wsgi-file"',
-    'Add `module = app.mjs` (Node) or `module = pkg.mod:app` (Python, issue #6)',
+      'Cannot start workers as an app must be given: set "module" (a .js, .mjs or .cjs file, or a Python module), "wsgi-file" or "mount"',
+    'Add `module = app.mjs` (Node) or `module = pkg.mod:application` (Python)',
+  ),
+  ERR_RUNTIME_PYTHON_NOT_FOUND: entry<{ interpreter: string; source: string; uid: number; reason: string }>(
+    'environment',
+    (p) =>
+      `Cannot run Python workers with ${q(p.interpreter)} (from ${p.source}) as uid ${p.uid}: ${p.reason}`,
+    "Point `virtualenv` at an environment made with `python3 -m venv`, or set `python-bin` to an interpreter the app's user may run",
   ),
   ERR_INSTANCE_NO_SOCKETS: entry<Record<string, never>>(
     'config',

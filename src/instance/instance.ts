@@ -15,6 +15,7 @@ import { spawnWorker } from './spawn-worker.js'
 import { TouchWatcher } from './touch-watcher.js'
 import { WorkerHandle } from './worker-handle.js'
 import { WorkerPool, type SpawnFn } from './worker-pool.js'
+import { workerRuntime, type WorkerRuntime } from './worker-runtime.js'
 
 export type InstanceOutcome = 'stopped' | 'app-load-failed'
 
@@ -59,8 +60,10 @@ export async function runInstance(
     logger.log('master = false is ignored in a vassal: vassals always run a master (DESIGN.md)')
   }
 
+  /** The last load failure of a worker (one line), so the next worker logs a repeat in one line. */
+  let lastLoadFailure: string | undefined
   const spawnFor =
-    (current: Config): SpawnFn =>
+    (current: Config, runtime: WorkerRuntime): SpawnFn =>
     (workerId, generation) => {
       const start: WorkerStart = {
         type: 'start',
@@ -79,19 +82,37 @@ export async function runInstance(
         isRequestLogOn: !current.disableLogging,
         logDate: current.logDate,
         logPrefix,
+        python: runtime.pythonStart(lastLoadFailure),
       }
       const child = spawnWorker({
         config: current,
         fds: listeners.listeners.map((listener) => listener.fd),
         output: logFd ?? 'inherit',
         isRoot: isRoot && identity.uid === 0,
+        ...(runtime.command === undefined ? {} : { command: runtime.command }),
+        ...(runtime.env === undefined ? {} : { env: runtime.env }),
       })
-      return new WorkerHandle(child, start)
+      const worker = new WorkerHandle(child, start, (reason) => {
+        // Every worker of a generation sees the same change: one reload, asked by the current generation.
+        if (generation === pool.generation && reloading === undefined) reload(reason)
+      })
+      void worker.ready.then((isReady) => {
+        lastLoadFailure = isReady ? undefined : worker.loadFailure
+      })
+      return worker
     }
 
+  let runtime: WorkerRuntime
+  try {
+    runtime = workerRuntime(config)
+  } catch (error) {
+    vacuumListeners(listeners, logger)
+    throw error
+  }
+  for (const note of runtime.notes) logger.log(note)
   const pool = new WorkerPool({
     size: config.processes,
-    spawn: spawnFor(config),
+    spawn: spawnFor(config, runtime),
     logger,
     mercyMs: config.workerReloadMercy,
     respawnDelayMs: config.forkbombDelay,
@@ -186,14 +207,16 @@ export async function runInstance(
         return
       }
 
+      let nextRuntime: WorkerRuntime
       try {
         checkRuntime(next)
+        nextRuntime = workerRuntime(next)
       } catch (error) {
         logger.log(`reload aborted: ${String(error)}`)
         emperor?.send({ type: 'vassal-reload-failed', reason: String(error) })
         return
       }
-      const outcome = await pool.reload(spawnFor(next), next.processes)
+      const outcome = await pool.reload(spawnFor(next, nextRuntime), next.processes)
       if (outcome.isDone) config = next
       emperor?.send(
         outcome.isDone

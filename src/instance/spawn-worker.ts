@@ -36,16 +36,21 @@ export interface SpawnWorkerOptions {
   /** Where the worker's stdout and stderr go: an fd (logto) or 'inherit'. */
   readonly output: number | 'inherit'
   readonly isRoot: boolean
+  /** The worker program and its arguments; default: Node running worker-main.js (the Python runtime gives its own). */
+  readonly command?: readonly string[]
+  /** The environment, when the runtime adds to workerEnvironment() (a virtualenv's PATH). */
+  readonly env?: NodeJS.ProcessEnv
 }
 
 export function spawnWorker(options: SpawnWorkerOptions): ChildProcess {
   const { config } = options
   const node = config.nodeBin ?? process.execPath
+  const command = options.command ?? [node, ...config.nodeArgs, workerMainPath]
   const setprivArgs = ['--pdeathsig', 'KILL', '--inh-caps=-all', '--ambient-caps=-all']
   if (options.isRoot) setprivArgs.push('--bounding-set=-all')
-  return spawn('setpriv', [...setprivArgs, '--', node, ...config.nodeArgs, workerMainPath], {
+  return spawn('setpriv', [...setprivArgs, '--', ...command], {
     cwd: config.chdir ?? process.cwd(),
-    env: workerEnvironment(config, process.env),
+    env: options.env ?? workerEnvironment(config, process.env),
     stdio: ['ignore', options.output, options.output, 'ipc', ...options.fds],
     serialization: 'json',
   })

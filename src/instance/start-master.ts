@@ -6,6 +6,7 @@ import { openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'no
 import type { Config } from '../config/options/registry.js'
 import { isEmperorMessage, type VassalMessage, type WorkerStart } from '../control/messages.js'
 import { makeError } from '../errors/tsgi-error.js'
+import { isPythonApp, planPythonApps, pluginNames } from '../runtimes/python/python-runtime.js'
 import { Logger } from '../observe/logger.js'
 import { dropPrivileges, type Identity } from '../platform/drop-privileges.js'
 import { emperorChownFrom } from './ask-emperor-chown.js'
@@ -70,18 +71,22 @@ export function removePidfile(pidfile: string, logger: Logger): void {
   }
 }
 
-/** Which runtime serves `config`: only Node.js in this build (Python arrives with issue #6). */
-/** The apps a worker loads: `module` (the default app) and each `mount = /prefix=app.mjs`. */
+/** The apps a Node worker loads: `module` (the default app) and each `mount = /prefix=app.mjs`. */
 export type AppSpec = WorkerStart['app']
 
+/**
+ * Checks that a runtime can serve `config` and returns the Node worker's app spec. A Python app's spec is
+ * built by workerRuntime() after the privilege drop; here it is only checked to name an app.
+ */
 export function checkRuntime(config: Config): AppSpec {
   const module = config.module
   // uWSGI's `0:cgi` form: the modifier prefix means nothing to tsgi.
-  const plugins = config.plugin.flat().map((name) => name.toLowerCase().replace(/^\d+:/, ''))
-  const isPython = plugins.some((name) => name.startsWith('python')) || config.wsgiFile !== undefined
-  if (isPython) throw makeError('ERR_USAGE_ROLE_NOT_AVAILABLE', { role: 'Python runtime', issue: 6 })
-  if (plugins.includes('cgi'))
+  if (pluginNames(config).includes('cgi'))
     throw makeError('ERR_CONFIG_NOT_AVAILABLE', { what: 'plugin = cgi (the CGI runtime)' })
+  if (isPythonApp(config)) {
+    planPythonApps(config, config.chdir ?? process.cwd())
+    return { module, mounts: [] }
+  }
   const mounts = config.mount.map((mount) => ({ mountpoint: mount.name, module: mount.value }))
   if (module === undefined && mounts.length === 0) throw makeError('ERR_RUNTIME_NO_APP', {})
   return { module, mounts }

@@ -26,7 +26,8 @@ export class WorkerHandle {
   #loadFailure: string | undefined
   readonly #child: ChildProcess
 
-  constructor(child: ChildProcess, start: WorkerStart) {
+  /** `onReload`: the worker asks for a rolling reload of the instance (py-autoreload). */
+  constructor(child: ChildProcess, start: WorkerStart, onReload?: (reason: string) => void) {
     this.#child = child
     this.workerId = start.workerId
     this.generation = start.generation
@@ -47,7 +48,8 @@ export class WorkerHandle {
     this.ready = new Promise((resolve) => {
       child.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return
-        if (message.type === 'ready' && this.#state === 'starting') {
+        if (message.type === 'reload') onReload?.(message.reason)
+        else if (message.type === 'ready' && this.#state === 'starting') {
           this.#state = 'ready'
           resolve(true)
         } else if (message.type === 'load-failed') {

@@ -34,7 +34,8 @@ export function tsgiRoot(): string {
   chmodSync(dir, 0o755)
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
   // build/: the native sd_notify addon, when node-gyp built it.
-  for (const part of ['package.json', 'dist/src', 'node_modules', 'build/Release']) {
+  // python/: the Python runtime's WSGI worker.
+  for (const part of ['package.json', 'dist/src', 'python', 'node_modules', 'build/Release']) {
     if (!existsSync(projectPath(part))) continue
     cpSync(projectPath(part), path.join(dir, part), { recursive: true, dereference: true })
   }

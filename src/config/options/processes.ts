@@ -37,7 +37,6 @@ export const processOptions = defineOptions('Processes and workers', {
       "A Node.js worker has no use for it and ignores it: the app's JavaScript runs on one thread whose event " +
       'loop serves many requests at once, so a Node worker never waits for one request to start the next. ' +
       'For more CPU, raise `processes`; for CPU-heavy work inside a request, the app uses worker_threads.',
-    plannedIn: 6,
   }),
   'need-app': one({
     roles: ['instance', 'worker'],

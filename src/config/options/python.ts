@@ -45,14 +45,12 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     roles: instanceAndWorker,
     type: path(),
     doc: 'Load a Python file (such as `wsgi.py`) and serve its `application` (or `callable`)',
-    plannedIn: 6,
   }),
   callable: one({
     roles: worker,
     type: string({ expected: 'a Python identifier' }),
     default: 'application',
     doc: 'Name of the WSGI callable in `module` or `wsgi-file` when they do not name one',
-    plannedIn: 6,
   }),
   home: optional({
     aliases: ['virtualenv', 'venv', 'pyhome'],
@@ -64,7 +62,6 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
       'uWSGI sets PYTHONHOME, and the virtualenv must match the Python uWSGI was built with. tsgi runs the ' +
       "virtualenv's own `bin/python3`, so any Python 3 version works. The interpreter is looked up after " +
       'dropping privileges.',
-    plannedIn: 6,
   }),
   'python-bin': optional({
     roles: instanceAndWorker,
@@ -73,7 +70,6 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     details:
       "tsgi's own option. A path or a command name looked up on the PATH of the dropped user; logged at " +
       'start. `home`/`virtualenv` wins over it.',
-    plannedIn: 6,
   }),
   pythonpath: list({
     aliases: ['python-path', 'pp'],
@@ -81,7 +77,6 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     type: path(),
     doc: 'Add a directory (or a glob of them) to sys.path of the Python workers',
     details: 'Repeatable. As in uWSGI each entry is inserted at the front, so a later entry comes first.',
-    plannedIn: 6,
   }),
   mount: list({
     roles: instanceAndWorker,
@@ -112,7 +107,6 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     default: 0,
     implies: ['master'],
     doc: 'Reload when a loaded Python module file changes, checked this often (0 = off; for development)',
-    plannedIn: 6,
   }),
   'static-map': list({
     roles: worker,

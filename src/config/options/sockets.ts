@@ -156,7 +156,6 @@ export const socketOptions = defineOptions('Sockets and protocols', {
     default: 0,
     doc: 'Read a request body before the app runs: into memory up to this size, into a temp file beyond',
     details: 'In bytes (or with K, M, G). 0, the default, streams the body to the app as it arrives.',
-    plannedIn: 6,
   }),
   'so-keepalive': one({
     roles: worker,

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import { optionDefs } from '../../../src/config/options/option-lookup.js'
 import { projectPath } from '../../helpers/fixture-path.js'
 import { runCli } from '../../helpers/run-cli.js'
+import { identityArgs } from '../../helpers/instance-setup.js'
 import { makeTempDir } from '../../helpers/temp-dir.js'
 
 test('tsgi --version prints the package version', () => {
@@ -179,7 +180,7 @@ test('tsgi help OPTION --format json describes the option for programs', () => {
   assert.deepEqual(option.roles, ['instance'])
 })
 
-test('tsgi refuses a Python app in this build, naming the issue that brings the runtime', (t) => {
+test('tsgi exits 3 naming the interpreter when the Python app has none it may run', (t) => {
   const dir = makeTempDir(t)
   const result = runCli([
     '--http-socket',
@@ -188,7 +189,10 @@ test('tsgi refuses a Python app in this build, naming the issue that brings the 
     'python3',
     '--module',
     'mysite.wsgi:application',
+    '--python-bin',
+    `${dir.path}/no-such-python`,
+    ...identityArgs(),
   ])
-  assert.equal(result.status, 2)
-  assert.match(result.stderr, /ERR_USAGE_ROLE_NOT_AVAILABLE: Cannot run the Python runtime role .*issue #6/)
+  assert.equal(result.status, 3, result.stderr)
+  assert.match(result.stderr, /ERR_RUNTIME_PYTHON_NOT_FOUND: Cannot run Python workers with .*no-such-python/)
 })
