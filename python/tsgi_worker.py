@@ -188,7 +188,9 @@ def _split_callable(target, default_callable):
 
 
 def _is_file_target(where):
-    return where.endswith((".py", ".wsgi")) or "/" in where
+    """A path, not a module: it has a '/', or names an existing .py/.wsgi file (`django.core.handlers.wsgi` ends
+    in .wsgi too, and is a module)."""
+    return "/" in where or (where.endswith((".py", ".wsgi")) and os.path.isfile(where))
 
 
 def _setup_django_if_its_handler(module_name):
@@ -1114,11 +1116,16 @@ def module_files():
 def watch_modules(interval, channel, log):
     """py-autoreload: when a loaded module's file changes, ask the master for a (rolling) reload."""
     known = module_files()
+    last_scan_ns = time.time_ns()
     while True:
         time.sleep(interval)
+        scan_ns = time.time_ns()
         now = module_files()
-        changed = [path for path, mtime in now.items() if path in known and known[path] != mtime]
+        # A module imported since the last scan (Django imports urls.py at the first request) counts as changed
+        # when its file changed after that scan: at worst one reload too many, never an edit missed.
+        changed = [path for path, mtime in now.items() if known.get(path, last_scan_ns) < mtime]
         known.update(now)
+        last_scan_ns = scan_ns
         if changed:
             log.line("py-autoreload: %s changed, asking the master for a reload" % changed[0])
             channel.send({"type": "reload", "reason": "py-autoreload: %s changed" % changed[0]})

@@ -105,3 +105,38 @@ function parseResponse(bytes: Buffer): UwsgiResponse {
     body: bytes.subarray(end + 4),
   }
 }
+
+/** What nginx's uwsgi_params sends for a request to `uri` (path and query as the client wrote them). */
+export function nginxParams(
+  uri: string,
+  options: { readonly method?: string; readonly contentType?: string; readonly contentLength?: number } = {},
+): [string, string][] {
+  const [pathPart = '/', query = ''] = uri.split('?', 2)
+  return [
+    ['QUERY_STRING', query],
+    ['REQUEST_METHOD', options.method ?? 'GET'],
+    ['CONTENT_TYPE', options.contentType ?? ''],
+    ['CONTENT_LENGTH', options.contentLength === undefined ? '' : String(options.contentLength)],
+    ['REQUEST_URI', uri],
+    ['PATH_INFO', decodeURIComponent(pathPart)],
+    ['SERVER_PROTOCOL', 'HTTP/1.1'],
+    ['REQUEST_SCHEME', 'http'],
+    ['REMOTE_ADDR', '127.0.0.1'],
+    ['REMOTE_PORT', '40000'],
+    ['SERVER_PORT', '80'],
+    ['SERVER_NAME', 'localhost'],
+    ['HTTP_HOST', 'localhost'],
+  ]
+}
+
+/** Sends raw bytes, half-closes, and resolves with whatever came back once the server closes. */
+export function sendRawBytes(socketPath: string, bytes: Buffer): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath)
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', () => resolve(Buffer.concat(chunks)))
+    socket.on('close', () => resolve(Buffer.concat(chunks)))
+    socket.end(bytes)
+  })
+}

@@ -146,10 +146,21 @@ export function planPythonApps(config: Config, cwd: string): PythonAppPlan {
       apps.push({ mountpoint: where, target })
       continue
     }
-    apps.push({ mountpoint: where, target: /\.(?:py|wsgi)(?::|$)/.test(value) ? fileTarget(value) : value })
+    apps.push({ mountpoint: where, target: isFileTarget(value, cwd) ? fileTarget(value) : value })
   }
   if (apps.length === 0) throw makeError('ERR_RUNTIME_NO_APP', {})
   return { apps, notes }
+}
+
+/** A file path rather than a module name: it has a '/' or names an existing file (`app.py`, `site.wsgi`). */
+function isFileTarget(target: string, cwd: string): boolean {
+  const file = target.replace(/:[\w.()]*$/, '')
+  if (file.includes('/')) return true
+  try {
+    return statSync(path.resolve(cwd, file)).isFile()
+  } catch {
+    return false
+  }
 }
 
 /** The directory `file` names, or undefined when it is not one (a module name, a file, or nothing there). */

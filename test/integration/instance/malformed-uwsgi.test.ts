@@ -2,26 +2,13 @@
 // neither a worker nor the master dies (issue #3 acceptance). The parser's own fuzz test is in
 // test/unit/protocols/uwsgi; this one proves the serving path holds up with real sockets.
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import path from 'node:path'
 import { test } from 'node:test'
 
 import { appDir, identityArgs } from '../../helpers/instance-setup.js'
 import { startTsgi } from '../../helpers/start-tsgi.js'
-import { uwsgiRequest } from '../../helpers/uwsgi-client.js'
+import { sendRawBytes, uwsgiRequest } from '../../helpers/uwsgi-client.js'
 import { seededRandom } from '../../helpers/seeded-random.js'
-
-/** Sends raw bytes, half-closes, and resolves with whatever came back once the server closes. */
-function sendRaw(sock: string, bytes: Buffer): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const socket = net.connect(sock)
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', () => resolve(Buffer.concat(chunks)))
-    socket.on('close', () => resolve(Buffer.concat(chunks)))
-    socket.end(bytes)
-  })
-}
 
 const cases: readonly { name: string; bytes: Buffer; log: RegExp }[] = [
   { name: 'a truncated header', bytes: Buffer.from([0, 10]), log: /ERR_PROTOCOL_TRUNCATED_PACKET/ },
@@ -60,7 +47,7 @@ test('instance closes each malformed uwsgi packet with a log line and no process
   const processes = tsgi.processes().sort()
   for (const { name, bytes, log } of cases) {
     const from = tsgi.output().length
-    const answer = await sendRaw(sock, bytes)
+    const answer = await sendRawBytes(sock, bytes)
     assert.equal(answer.length, 0, `${name}: no response bytes`)
     await tsgi.waitForOutput(new RegExp(`uwsgi: closed a connection .*${log.source}`), { from })
   }
@@ -69,7 +56,7 @@ test('instance closes each malformed uwsgi packet with a log line and no process
     const bytes = Buffer.from(
       Array.from({ length: 1 + Math.floor(next() * 64) }, () => Math.floor(next() * 256)),
     )
-    await sendRaw(sock, bytes)
+    await sendRawBytes(sock, bytes)
   }
   const ok = await uwsgiRequest({
     path: sock,

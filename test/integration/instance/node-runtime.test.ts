@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test'
 import { httpRequest, type HttpResponse } from '../../helpers/http-client.js'
 import { appDir, identityArgs } from '../../helpers/instance-setup.js'
 import { startTsgi, type RunningTsgi } from '../../helpers/start-tsgi.js'
-import { uwsgiRequest, type UwsgiResponse } from '../../helpers/uwsgi-client.js'
+import { nginxParams, uwsgiRequest, type UwsgiResponse } from '../../helpers/uwsgi-client.js'
 import { assertWebSocketEcho } from '../../helpers/websocket-client.js'
 
 /** What hello.mjs answers: the request as the app saw it. */
@@ -88,22 +88,11 @@ function fromUwsgi(response: UwsgiResponse): Answer {
 
 /** The vars nginx's uwsgi_params would send for `request` (HTTP_* from the headers), and its body. */
 function uwsgiVars(request: TestRequest): { vars: [string, string][]; body?: Buffer } {
-  const [pathInfo = '/', query = ''] = request.path.split('?', 2)
-  const vars: [string, string][] = [
-    ['QUERY_STRING', query],
-    ['REQUEST_METHOD', request.method ?? 'GET'],
-    ['CONTENT_TYPE', request.headers?.['content-type'] ?? ''],
-    ['CONTENT_LENGTH', request.body === undefined ? '' : String(request.body.length)],
-    ['REQUEST_URI', request.path],
-    ['PATH_INFO', decodeURIComponent(pathInfo)],
-    ['SERVER_PROTOCOL', 'HTTP/1.1'],
-    ['REQUEST_SCHEME', 'http'],
-    ['REMOTE_ADDR', '127.0.0.1'],
-    ['REMOTE_PORT', '40000'],
-    ['SERVER_PORT', '80'],
-    ['SERVER_NAME', 'localhost'],
-    ['HTTP_HOST', 'localhost'],
-  ]
+  const vars = nginxParams(request.path, {
+    method: request.method ?? 'GET',
+    contentType: request.headers?.['content-type'] ?? '',
+    ...(request.body === undefined ? {} : { contentLength: request.body.length }),
+  })
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     if (name === 'content-type') continue
     vars.push([`HTTP_${name.toUpperCase().replaceAll('-', '_')}`, value])
