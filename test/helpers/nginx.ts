@@ -49,6 +49,10 @@ export interface NginxSite {
   readonly upstream: NginxUpstream
   /** Directives appended inside `location / { … }`. */
   readonly extraLocationConfig?: string
+  /** Directives appended inside `server { … }`, before `location /` (a `location /static` block). */
+  readonly extraServerConfig?: string
+  /** The user (and group of the same name) nginx's workers run as when the test runs as root; www-data unless told. */
+  readonly workerUser?: string
 }
 
 export interface Nginx {
@@ -63,7 +67,7 @@ export interface Nginx {
   stop(): Promise<void>
 }
 
-const workerUser = 'www-data'
+const defaultWorkerUser = 'www-data'
 const startDeadlineMs = 10_000
 const quitDeadlineMs = 10_000
 const killDeadlineMs = 5_000
@@ -89,7 +93,8 @@ export async function startNginx(t: TestContext, site: NginxSite): Promise<Nginx
   if (!existsSync(nginxBinary)) throw new Error(`${nginxBinary} is missing: .ci/run installs nginx-light`)
   const asRoot = process.getuid?.() === 0
   const upstream = upstreamAddress(site.upstream)
-  if (asRoot && site.upstream.unixPath !== undefined) assertWorkerCanReach(site.upstream.unixPath)
+  const workerUser = site.workerUser ?? defaultWorkerUser
+  if (asRoot && site.upstream.unixPath !== undefined) assertWorkerCanReach(site.upstream.unixPath, workerUser)
 
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'tsgi-nginx-'))
   chmodSync(prefix, 0o755) // The www-data workers write request bodies under temp/.
@@ -168,7 +173,7 @@ function nginxConfig({ prefix, port, asRoot, upstream, site }: ConfigInput): str
     'master_process on;',
     'worker_processes 1;',
     // Workers drop to www-data only when the master is root; otherwise they stay the current user.
-    ...(asRoot ? [`user ${workerUser};`] : []),
+    ...(asRoot ? [`user ${site.workerUser ?? defaultWorkerUser};`] : []),
     `pid ${file('nginx.pid')};`,
     `lock_file ${file('nginx.lock')};`,
     `error_log ${file('error.log')} notice;`,
@@ -189,6 +194,7 @@ function nginxConfig({ prefix, port, asRoot, upstream, site }: ConfigInput): str
     '  server {',
     `    listen 127.0.0.1:${port};`,
     '    server_name localhost;',
+    ...(site.extraServerConfig === undefined ? [] : [`    ${site.extraServerConfig}`]),
     '    location / {',
     ...location.map((line) => `      ${line}`),
     ...(site.extraLocationConfig === undefined ? [] : [`      ${site.extraLocationConfig}`]),
@@ -219,7 +225,7 @@ function configWord(word: string): string {
  * nginx's workers run as www-data when we are root: they must traverse every directory above the socket
  * and, once it exists, write to it. A 0700 temp dir is the usual trap (DESIGN.md): say so plainly.
  */
-function assertWorkerCanReach(socketPath: string): void {
+function assertWorkerCanReach(socketPath: string, workerUser: string): void {
   const worker = lookupUser(workerUser)
   if (worker === undefined) throw new Error(`user ${workerUser} is missing; nginx's workers run as it`)
   const allowed = (file: string, bit: number): boolean => {
