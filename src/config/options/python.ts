@@ -60,8 +60,8 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     doc: 'The Python virtual environment of the app; its interpreter runs the workers',
     details:
       'uWSGI sets PYTHONHOME, and the virtualenv must match the Python uWSGI was built with. tsgi runs the ' +
-      "virtualenv's own `bin/python3`, so any Python 3 version works. The interpreter is looked up after " +
-      'dropping privileges.',
+      "virtualenv's own `bin/python`, so any Python 3 version works. The interpreter is looked up after " +
+      'dropping privileges, and logged (docs/python.md).',
   }),
   'python-bin': optional({
     roles: instanceAndWorker,
@@ -87,8 +87,10 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
       'boundary; `module` serves the rest). Node.js apps see the path below their prefix in `req.url` ' +
       'and the full one in `req.originalUrl`, whatever the socket, so nginx needs no SCRIPT_NAME. On a ' +
       'uwsgi socket `manage-script-name` also sets SCRIPT_NAME and strips it from PATH_INFO, which ' +
-      'Python apps read (issue #6). uWSGI silently ignores a target it cannot load, such as the seed ' +
-      "page's `mount = /=mysite/`; tsgi never ignores one silently: a target that does not load is a load error.",
+      'Python apps read, on HTTP sockets too. uWSGI silently ignores a target it cannot load, such as the ' +
+      "seed page's `mount = /=mysite/`; tsgi never ignores one silently: a target that does not load is a " +
+      "load error, and a Python target that is a directory means that directory's `wsgi.py` (when `module` " +
+      'already serves that mountpoint, a log line says that `module` serves it). docs/python.md.',
   }),
   'manage-script-name': one({
     roles: worker,
@@ -98,7 +100,7 @@ export const pythonOptions = defineOptions('Applications and the Python runtime'
     details:
       'nginx never sends SCRIPT_NAME. With this option, a uwsgi request under a mountpoint gets it as ' +
       'SCRIPT_NAME and the rest as PATH_INFO (CGI: SCRIPT_NAME + PATH_INFO is the path; uWSGI keeps the ' +
-      "mountpoint's trailing `/` in SCRIPT_NAME instead). Node.js apps are routed by prefix either way.",
+      "mountpoint's trailing `/` in SCRIPT_NAME instead). Node.js and Python apps are routed by prefix either way; without it a Python app gets the whole path in PATH_INFO and an empty SCRIPT_NAME.",
   }),
   'py-autoreload': one({
     aliases: ['py-auto-reload', 'python-autoreload', 'python-auto-reload'],
