@@ -32,8 +32,8 @@ CHANNEL_FD = 3
 EXIT_LOAD_FAILED = 4
 #: How long an idle HTTP keep-alive connection stays open (Node's http server default).
 KEEPALIVE_IDLE_S = 5.0
-#: Bound on one body read or response write stalling; the request head has `socket-timeout`.
-IO_TIMEOUT_S = 60.0
+#: How many connections in a row the loop accepts without a select() in between (see _next_connection).
+HOT_ACCEPTS = 16
 #: The body bytes left unread by an app that a keep-alive connection reads and discards before the next request.
 MAX_DISCARD_BYTES = 1 << 20
 READ_CHUNK = 65536
@@ -493,9 +493,14 @@ class Connection:
             raise
 
     def sendall(self, data):
+        # send() in a loop rather than sendall(): the timeout then bounds each stall, not the whole response.
         try:
-            self.sock.sendall(data)
-        except (socket.timeout, ConnectionError, OSError):
+            sent = self.sock.send(data)
+            if sent < len(data):
+                view = memoryview(data)[sent:]
+                while view:
+                    view = view[self.sock.send(view):]
+        except OSError:
             raise ClientGone()
 
     def close(self):
@@ -538,24 +543,26 @@ def read_uwsgi_request(conn, buffer_size):
     environ = {}
     count = 0
     at = 4
-    while at < end:
-        if at + 2 > end:
-            raise ProtocolError("truncated uwsgi var key length")
-        key_len = data[at] | (data[at + 1] << 8)
-        at += 2
-        if key_len == 0:
-            raise ProtocolError("empty uwsgi var key")
-        if at + key_len + 2 > end:
-            raise ProtocolError("truncated uwsgi var key")
-        key = data[at:at + key_len].decode("latin-1")
-        at += key_len
-        value_len = data[at] | (data[at + 1] << 8)
-        at += 2
-        if at + value_len > end:
-            raise ProtocolError("truncated uwsgi var value of %s" % key)
-        environ[key] = data[at:at + value_len].decode("latin-1")
-        at += value_len
-        count += 1
+    # Latin-1 maps each byte to one character, so one decode serves every key and value by the same offsets.
+    block = data[:end]
+    text = block.decode("latin-1")
+    try:
+        while at < end:
+            key_len = block[at] | (block[at + 1] << 8)
+            if key_len == 0:
+                raise ProtocolError("empty uwsgi var key")
+            at += 2
+            key = text[at:at + key_len]
+            at += key_len
+            value_len = block[at] | (block[at + 1] << 8)
+            at += 2
+            environ[key] = text[at:at + value_len]
+            at += value_len
+            count += 1
+    except IndexError:
+        at = end + 1
+    if at > end:
+        raise ProtocolError("truncated uwsgi var: a length runs past the %d-byte vars block" % datasize)
     # nginx repeats the body's headers as HTTP_ vars; PEP 3333 forbids them (wsgiref.validate checks it).
     environ.pop("HTTP_CONTENT_LENGTH", None)
     environ.pop("HTTP_CONTENT_TYPE", None)
@@ -654,6 +661,9 @@ class Worker:
         self.count_lock = threading.Lock()
         self.selector = selectors.DefaultSelector()
         self.listeners = []
+        self.listener_info = {}
+        self.hot_listener = None
+        self.hot_streak = 0
         for listener in start["listeners"]:
             sock = socket.socket(fileno=listener["fd"])
             # The master binds; each worker listens, as Node's workers do (listen(2) again is harmless).
@@ -661,7 +671,8 @@ class Worker:
             sock.setblocking(False)
             self.listeners.append(sock)
             local = _peer_of(sock.getsockname())
-            self.selector.register(sock, selectors.EVENT_READ, ("listener", (listener["protocol"], local)))
+            self.listener_info[sock] = (listener["protocol"], local, int(sock.family), int(sock.type))
+            self.selector.register(sock, selectors.EVENT_READ, ("listener", None))
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         self.selector.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
@@ -679,46 +690,70 @@ class Worker:
     # -- the event loop (main thread): accepts, watches idle keep-alive connections, hands work to threads.
 
     def serve(self):
-        while True:
-            if self.draining and self.busy == 0:
-                return
-            has_slot = self.free_threads.acquire(timeout=1.0)
-            if not has_slot:
+        is_pooled = self.thread_count > 1
+        while not (self.draining and self.busy == 0):
+            # With a pool, the loop holds a free thread's slot while it looks for work: it accepts only when a
+            # thread can take the connection, leaving the others to the instance's other workers.
+            if is_pooled and not self.free_threads.acquire(timeout=1.0):
                 continue
-            dispatched = False
-            try:
-                events = self.selector.select(timeout=1.0)
-                self._adopt_returned()
-                for key, _ in events:
-                    kind, detail = key.data
-                    if kind == "wake":
-                        self._read_wake()
-                        continue
-                    if dispatched:
-                        continue  # Level-triggered: the next round sees it again.
-                    if kind == "listener":
-                        if self.draining:
-                            continue
-                        try:
-                            sock, addr = key.fileobj.accept()
-                        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-                            continue  # Another worker took it.
-                        except OSError as error:
-                            self._accept_failed(key.fileobj, error)
-                            continue
-                        conn = Connection(sock, detail[0], _peer_of(addr), detail[1])
-                    else:
-                        conn = detail
-                        self.selector.unregister(key.fileobj)
-                        self.idle.pop(key.fileobj, None)
-                    dispatched = True
-                    self._dispatch(conn)
-                self._expire_idle()
-                if self.draining:
-                    self._stop_listening()
-            finally:
-                if not dispatched:
+            conn = self._next_connection()
+            if conn is None:
+                if is_pooled:
                     self.free_threads.release()
+                continue
+            if is_pooled:
+                with self.busy_lock:
+                    self.busy += 1
+                self.tasks.put(conn)
+            else:
+                self._serve_connection(conn)
+
+    def _next_connection(self):
+        """A connection with a request to read, or None after a quiet second (or a wake-up)."""
+        # Under load, accepting again on the listener that just had a connection saves a select() per request;
+        # a bounded number of times, so idle keep-alive connections get their turn.
+        if self.hot_listener is not None and self.hot_streak < HOT_ACCEPTS and not self.draining:
+            conn = self._accept(self.hot_listener)
+            if conn is not None:
+                self.hot_streak += 1
+                return conn
+        self.hot_listener = None
+        self.hot_streak = 0
+        events = self.selector.select(timeout=1.0)
+        self._adopt_returned()
+        found = None
+        for key, _ in events:
+            kind, detail = key.data
+            if kind == "wake":
+                self._read_wake()
+            elif found is not None:
+                continue  # Level-triggered: the next round sees it again.
+            elif kind == "listener":
+                if not self.draining:
+                    found = self._accept(key.fileobj)
+                    if found is not None:
+                        self.hot_listener = key.fileobj
+            else:
+                self.selector.unregister(key.fileobj)
+                del self.idle[key.fileobj]
+                found = detail
+        self._expire_idle()
+        if self.draining:
+            self._stop_listening()
+        return found
+
+    def _accept(self, listener):
+        try:
+            fd, addr = listener._accept()  # socket.accept() minus its per-call enum conversions
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return None  # Another worker took it.
+        except OSError as error:
+            self._accept_failed(listener, error)
+            return None
+        protocol, local, family, kind = self.listener_info[listener]
+        sock = socket.socket(family, kind, 0, fd)
+        sock.settimeout(self.header_timeout)
+        return Connection(sock, protocol, _peer_of(addr), local)
 
     def _accept_failed(self, sock, error):
         if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
@@ -728,15 +763,9 @@ class Worker:
         self.log.error("accept failed: %s; this worker stops accepting on that socket" % error)
         self.selector.unregister(sock)
         self.listeners.remove(sock)
+        if self.hot_listener is sock:
+            self.hot_listener = None
         sock.close()
-
-    def _dispatch(self, conn):
-        with self.busy_lock:
-            self.busy += 1
-        if self.thread_count == 1:
-            self._serve_connection(conn)
-        else:
-            self.tasks.put(conn)
 
     def _thread_main(self):
         while True:
@@ -759,11 +788,12 @@ class Worker:
                 _write_all(self.wake_w, b"r")
         else:
             conn.close()
-        with self.busy_lock:
-            self.busy -= 1
-        self.free_threads.release()
-        if self.thread_count > 1 and self.draining:
-            _write_all(self.wake_w, b"d")
+        if self.thread_count > 1:
+            with self.busy_lock:
+                self.busy -= 1
+            self.free_threads.release()
+            if self.draining:
+                _write_all(self.wake_w, b"d")
 
     def _adopt_returned(self):
         while self.returned:
@@ -807,8 +837,8 @@ class Worker:
     # -- one request
 
     def handle(self, conn):
-        """Serves the request(s) waiting on `conn`; True when it stays open for another (HTTP keep-alive)."""
-        conn.sock.settimeout(self.header_timeout)
+        """Serves the request(s) waiting on `conn`; True when it stays open for another (HTTP keep-alive).
+        Every read and write of the connection may stall for `socket-timeout` at most."""
         started = time.time()
         try:
             if conn.protocol == "uwsgi":
@@ -823,7 +853,6 @@ class Worker:
             if error.status is not None:
                 self._refuse(conn, error.status)
             return False
-        conn.sock.settimeout(IO_TIMEOUT_S)
         return self._run_app(conn, environ, preloaded, info, started)
 
     def _refuse(self, conn, status):
