@@ -884,6 +884,12 @@ class Worker:
                     self._refuse(conn, 400)
                 return False
             length = int(length_text)
+            if is_http and "HTTP_TRANSFER_ENCODING" in environ:
+                # Both framings: which one a proxy in front believed is unknowable (request smuggling).
+                self.log.line("http: closed a connection from %s: Content-Length and Transfer-Encoding both set"
+                              % (conn.peer[0] or "unix socket"))
+                self._refuse(conn, 400)
+                return False
         else:
             length = 0
             if is_http and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
