@@ -98,13 +98,26 @@ def _write_all(fd, data):
         view = view[written:]
 
 
-class ErrorStream:
-    """wsgi.errors: text the app writes goes to the worker's log, a line at a time."""
+class ErrorStream(io.TextIOBase):
+    """wsgi.errors, and the app's sys.stdout/sys.stderr: text goes to the worker's log a line at a time, each
+    line with the vassal's prefix (DESIGN.md "Logs")."""
+
+    encoding = "utf-8"
 
     def __init__(self, log):
+        super().__init__()
         self._log = log
         self._lock = threading.Lock()
         self._pending = ""
+
+    def fileno(self):
+        return 2  # faulthandler and friends write to the fd itself.
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
 
     def write(self, text):
         with self._lock:
@@ -112,6 +125,7 @@ class ErrorStream:
             *complete, self._pending = self._pending.split("\n")
         for line in complete:
             self._log.line(line)
+        return len(text)
 
     def writelines(self, lines):
         for text in lines:
@@ -655,7 +669,7 @@ class Worker:
         self.post_buffering = python["postBufferingBytes"]
         self.thread_count = max(1, python["threads"])
         self.is_request_log_on = start["isRequestLogOn"]
-        self.errors = ErrorStream(log)
+        self.errors = sys.stderr
         self.multiprocess = python["processes"] > 1
         self.requests = 0
         self.count_lock = threading.Lock()
@@ -1179,10 +1193,6 @@ def prepare_process(python):
     # Node's IPC variables are ours, not the app's: a Node child it starts must not take fd 3 for a channel.
     for name in ("NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE"):
         os.environ.pop(name, None)
-    try:
-        sys.stdout.reconfigure(line_buffering=True)
-    except AttributeError:
-        pass
 
 
 def load_apps(start, python, log):
@@ -1208,6 +1218,7 @@ def main():
             start = message
     python = start["python"]
     log = Log(start["logPrefix"], start.get("logDate"))
+    sys.stdout = sys.stderr = ErrorStream(log)
     prepare_process(python)
     log.line("python worker %d: %s (Python %s)" % (start["workerId"], sys.executable, sys.version.split()[0]))
     try:

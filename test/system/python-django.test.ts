@@ -145,6 +145,8 @@ test(
     assert.match(page.body.toString(), /Hello from Django/)
     const missing = await httpRequest(`${nginx.url}/no/such/page/`)
     assert.equal(missing.status, 404)
+    // Django's own log line (its logging writes to sys.stderr) carries the vassal's prefix like every line.
+    await emperor.waitForOutput(/\[mysite\.ini\] Not Found: \/no\/such\/page\//)
 
     // The CSRF round trip: the form's token and cookie let a POST in; a POST without them is refused.
     const form = await httpRequest(`${nginx.url}/form/`)
