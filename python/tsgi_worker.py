@@ -911,7 +911,7 @@ class Worker:
         expect_continue = is_http and environ.get("HTTP_EXPECT", "").lower() == "100-continue" and protocol == "HTTP/1.1"
         body = Body(conn, preloaded, length, chunked, expect_continue and (length > 0 or chunked))
         keep_alive = is_http and not self.draining and _wants_keep_alive(environ, protocol)
-        response = Response(conn, protocol, method == "HEAD", is_http, keep_alive)
+        response = Response(conn, protocol, method == "HEAD", is_http, keep_alive, self)
         environ["wsgi.version"] = (1, 0)
         environ["wsgi.url_scheme"] = _url_scheme(environ)
         environ["wsgi.errors"] = self.errors
@@ -977,8 +977,9 @@ def _url_scheme(environ):
 class Response:
     """start_response, write() and the response's framing on one connection (PEP 3333)."""
 
-    def __init__(self, conn, protocol, is_head, is_http, keep_alive):
+    def __init__(self, conn, protocol, is_head, is_http, keep_alive, worker):
         self.conn = conn
+        self.worker = worker
         self.protocol = protocol
         self.is_head = is_head
         self.is_http = is_http
@@ -1037,6 +1038,8 @@ class Response:
             self.declared_length = body_length
             has_length = True
         if self.is_http:
+            if self.worker.draining:
+                self.keep_alive = False  # The worker is about to exit: the client must not reuse the connection.
             if not has_length and not no_body and not self.is_head:
                 if self.protocol == "HTTP/1.1":
                     self.is_chunked = True

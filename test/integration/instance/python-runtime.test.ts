@@ -18,6 +18,7 @@ import { seededRandom } from '../../helpers/seeded-random.js'
 import { startTsgi, type RunningTsgi } from '../../helpers/start-tsgi.js'
 import { makeTempDir } from '../../helpers/temp-dir.js'
 import { nginxParams, sendRawBytes, uwsgiRequest, type UwsgiResponse } from '../../helpers/uwsgi-client.js'
+import { waitFor } from '../../helpers/wait-for.js'
 
 const skip = pythonSkipReason() ?? false
 /** Bounds the waits: a Python worker starts in well under a second, but CI has 2 busy cores. */
@@ -284,6 +285,38 @@ test('SIGHUP rolls the Python workers over without losing a request', { skip }, 
   const after = served.tsgi.workerPids()
   assert.ok(after.length > 0 && after.every((pid) => !before.has(pid)), 'every worker is new')
   await assertNoWarnings(served)
+})
+
+test(
+  'SIGTERM drains a Python worker: the request in flight is answered, then everything exits',
+  { skip },
+  async (t) => {
+    const served = await servePython(t, ['--module', 'validated_app'])
+    // A keep-alive client: the Connection: close must come from the draining worker.
+    const agent = keepAliveAgent(t)
+    const inFlight = httpRequest({ socketPath: served.httpSocket, path: '/gate?open-gate' }, { agent })
+    await served.tsgi.waitForOutput(/gate: waiting for /)
+    served.tsgi.signal('SIGTERM')
+    await served.tsgi.waitForOutput(/graceful stop: draining workers/)
+    writeFileSync(path.join(served.dir, 'open-gate'), '')
+    const response = await inFlight
+    assert.equal(response.status, 200)
+    assert.equal(response.headers.connection, 'close', 'a draining worker closes the connection after it')
+    assert.equal((await served.tsgi.exited(deadlineMs)).code, 0)
+    assert.deepEqual(served.tsgi.processes(), [], 'no process of the instance is left')
+  },
+)
+
+test('a Python worker whose master is killed exits too: no orphan', { skip }, async (t) => {
+  const served = await servePython(t, ['--module', 'validated_app', '--processes', '2'])
+  assert.equal(served.tsgi.workerPids().length, 2)
+  served.tsgi.signal('SIGKILL')
+  await served.tsgi.exited(deadlineMs)
+  await waitFor(
+    'the workers to exit after their master',
+    () => (served.tsgi.processes().length === 0 ? true : undefined),
+    { timeoutMs: deadlineMs },
+  )
 })
 
 test('an app that fails to import: its traceback is logged once, respawns back off', { skip }, async (t) => {
