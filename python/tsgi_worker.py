@@ -416,7 +416,10 @@ class Body:
             yield line
 
     def discard(self, limit):
-        """Reads what the app left unread, so the connection can serve its next request; False if too much."""
+        """Reads what the app left unread, so the connection can serve its next request; False if too much, or
+        if the client still waits for a 100 Continue the app never asked for (it has not sent the body)."""
+        if self._expect_continue:
+            return False
         seen = len(self._pushback)
         self._pushback = b""
         while not self._done:

@@ -57,7 +57,11 @@ export async function runInstance(
     master
   const { notify } = master
   if (initial.provenance.has('master') && !config.master) {
-    logger.log('master = false is ignored in a vassal: vassals always run a master (DESIGN.md)')
+    logger.log(
+      emperor === undefined
+        ? "master = false is ignored for a Python app: its code never runs in the master's Node process"
+        : 'master = false is ignored in a vassal: vassals always run a master (DESIGN.md)',
+    )
   }
 
   /** The last load failure of a worker (one line), so the next worker logs a repeat in one line. */

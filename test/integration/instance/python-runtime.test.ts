@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { test, type TestContext } from 'node:test'
@@ -173,6 +174,71 @@ test(
     for (let index = 0; index < 5; index++)
       answers.push(await httpRequest({ socketPath: httpSocket, path: '/' }, { agent }))
     assert.ok(answers.every((answer) => answer.status === 200 && answer.headers.connection !== 'close'))
+    await assertNoWarnings(served)
+  },
+)
+
+/** Writes `parts` to a unix socket one after another (each once the server has sent `waitFor`, if given)
+ * and resolves with everything the server sent until it closed. */
+function rawHttp(socketPath: string, parts: readonly { bytes: string; waitFor?: string }[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath)
+    let received = ''
+    let next = 0
+    const pump = (): void => {
+      for (let part = parts[next]; part !== undefined; part = parts[next]) {
+        if (part.waitFor !== undefined && !received.includes(part.waitFor)) return
+        socket.write(part.bytes)
+        next++
+      }
+    }
+    socket.setTimeout(30_000, () => socket.destroy(new Error(`no close within 30 s; got ${received}`)))
+    socket.on('connect', pump)
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1')
+      pump()
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(received))
+  })
+}
+
+test(
+  'HTTP/1.1 details: 100-continue, pipelining, ambiguous framing, oversized heads',
+  { skip },
+  async (t) => {
+    const served = await servePython(t, ['--module', 'validated_app', '--buffer-size', '4096'])
+    const head = (lines: readonly string[]): string => `${lines.join('\r\n')}\r\n\r\n`
+    const continued = await rawHttp(served.httpSocket, [
+      {
+        bytes: head([
+          'POST /echo HTTP/1.1',
+          'Host: x',
+          'Content-Length: 5',
+          'Expect: 100-continue',
+          'Connection: close',
+        ]),
+      },
+      { bytes: 'hello', waitFor: '100 Continue' },
+    ])
+    assert.match(continued, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/)
+    assert.match(continued, /"length": 5/)
+
+    const first = head(['GET /echo?1 HTTP/1.1', 'Host: x'])
+    const second = head(['GET /echo?2 HTTP/1.1', 'Host: x', 'Connection: close'])
+    const pipelined = await rawHttp(served.httpSocket, [{ bytes: first + second }])
+    assert.deepEqual(pipelined.match(/"query": "\d"/g), ['"query": "1"', '"query": "2"'], 'both, in order')
+
+    const ambiguous = head([
+      'POST /echo HTTP/1.1',
+      'Host: x',
+      'Content-Length: 3',
+      'Transfer-Encoding: chunked',
+    ])
+    assert.match(await rawHttp(served.httpSocket, [{ bytes: `${ambiguous}0\r\n\r\n` }]), /^HTTP\/1\.1 400 /)
+    const oversized = head(['GET / HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(5000)}`])
+    assert.match(await rawHttp(served.httpSocket, [{ bytes: oversized }]), /^HTTP\/1\.1 431 /)
+    assert.match(served.tsgi.output(), /http: closed a connection from unix socket: request head larger/)
     await assertNoWarnings(served)
   },
 )
