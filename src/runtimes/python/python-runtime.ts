@@ -19,15 +19,15 @@ export function pluginNames(config: Config): string[] {
 const nodeModule = /\.(?:m|c)?js(?::[\w$]+)?$/
 
 /**
- * A Python app: a `python*` plugin, a `wsgi-file`, or (no plugin saying otherwise) a `module` or mount
- * target that is not a Node.js file, such as `mysite.wsgi:application`.
+ * A Python app: a `python*` plugin, a `wsgi-file`, or (no plugin saying otherwise) a `module` that is not a
+ * Node.js file, such as `mysite.wsgi:application`; without `module`, a mount target that is not one.
  */
 export function isPythonApp(config: Config): boolean {
   const plugins = pluginNames(config)
   if (plugins.some((name) => name.startsWith('python')) || config.wsgiFile !== undefined) return true
   if (plugins.some((name) => name === 'node' || name === 'nodejs' || name === 'cgi')) return false
-  const targets = [config.module, ...config.mount.map((mount) => mount.value)]
-  return targets.some((target) => target !== undefined && !nodeModule.test(target))
+  if (config.module !== undefined) return !nodeModule.test(config.module)
+  return config.mount.some((mount) => !nodeModule.test(mount.value))
 }
 
 export interface PythonInterpreter {
