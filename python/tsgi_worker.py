@@ -925,9 +925,11 @@ class Worker:
         environ["wsgi.input_terminated"] = True
         picked = self.apps.pick(environ)
         app_id = picked[0] if picked else -1
+        buffered = None
         try:
             if self.post_buffering > 0 and (length > 0 or chunked):
-                environ["wsgi.input"] = buffer_body(body, length, self.post_buffering)
+                buffered = buffer_body(body, length, self.post_buffering)
+                environ["wsgi.input"] = buffered
             else:
                 environ["wsgi.input"] = body
             if picked is None:
@@ -940,6 +942,9 @@ class Worker:
         except ProtocolError as error:
             self.log.line("%s: %s" % (conn.protocol, error))
             is_complete = False
+        finally:
+            if buffered is not None:
+                buffered.close()  # post-buffering's memory or temp file (the app may have wrapped environ's)
         if response.status_code is not None and self.is_request_log_on:
             self._log_request(conn, app_id, environ, method, uri, info, response, protocol, started)
         if not is_complete or not response.keep_alive or self.draining:

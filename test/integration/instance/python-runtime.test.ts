@@ -36,10 +36,13 @@ interface Served {
 async function servePython(
   t: TestContext,
   extraArgs: readonly string[],
-  options: { readyPattern?: RegExp | null } = {},
+  options: { readyPattern?: RegExp | null; isAppOnPythonpath?: boolean } = {},
 ): Promise<Served> {
+  const { isAppOnPythonpath = false, ...startOptions } = options
   const temp = makeTempDir(t)
   const dir = copyPythonApps(temp)
+  // The app found through `pythonpath` only: the workers run in an empty directory.
+  const workDir = isAppOnPythonpath ? makeTempDir(t).path : dir
   const httpSocket = path.join(dir, 'http.sock')
   const uwsgiSocket = path.join(dir, 'uwsgi.sock')
   const args = [
@@ -50,13 +53,14 @@ async function servePython(
     '--chmod-socket',
     '666',
     '--chdir',
-    dir,
+    workDir,
+    ...(isAppOnPythonpath ? ['--pythonpath', '/nonexistent-first', '--pythonpath', dir] : []),
     '--virtualenv',
     pythonVenv(),
     ...extraArgs,
     ...identityArgs(),
   ]
-  const tsgi = await startTsgi(t, args, { cwd: dir, ...options })
+  const tsgi = await startTsgi(t, args, { cwd: dir, ...startOptions })
   return { tsgi, dir, httpSocket, uwsgiSocket }
 }
 
@@ -239,6 +243,24 @@ test(
     const oversized = head(['GET / HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(5000)}`])
     assert.match(await rawHttp(served.httpSocket, [{ bytes: oversized }]), /^HTTP\/1\.1 431 /)
     assert.match(served.tsgi.output(), /http: closed a connection from unix socket: request head larger/)
+    await assertNoWarnings(served)
+  },
+)
+
+test(
+  'post-buffering reads bodies first, in memory or in a temp file; pythonpath finds the app',
+  { skip },
+  async (t) => {
+    const served = await servePython(t, ['--module', 'validated_app', '--post-buffering', '65536'], {
+      isAppOnPythonpath: true,
+    })
+    for (const size of [1000, 3 * 1024 * 1024]) {
+      const body = randomBytes(size)
+      const response = await uwsgiGet(served.uwsgiSocket, '/echo', [], body)
+      assert.equal(response.status, 200)
+      const echo = json(response.body)
+      assert.deepEqual([echo.length, echo.sha256], [size, sha256(body)], `a ${size}-byte body`)
+    }
     await assertNoWarnings(served)
   },
 )
