@@ -46,7 +46,8 @@ export function makeVenvAt(where: string): string {
 /** Copies the Python fixture apps (test/fixtures/python) into `dir`; returns the directory. */
 export function copyPythonApps(dir: TempDir): string {
   for (const name of readdirSync(fixturePath('python'))) {
-    if (name.endsWith('.py')) cpSync(fixturePath('python', name), path.join(dir.path, name))
+    if (name !== '__pycache__')
+      cpSync(fixturePath('python', name), path.join(dir.path, name), { recursive: true })
   }
   if (!existsSync(path.join(dir.path, 'validated_app.py'))) throw new Error('the Python fixtures are missing')
   return dir.path

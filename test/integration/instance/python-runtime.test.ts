@@ -276,6 +276,8 @@ test(
       '/app1=mount_apps:app1',
       '--mount',
       '/app2=mount_apps:app2',
+      '--mount',
+      '/site=site/',
       '--manage-script-name',
     ])
     const ask = async (uri: string): Promise<Record<string, unknown>> => {
@@ -286,6 +288,8 @@ test(
     assert.deepEqual(await ask('/app1/a/b'), { app: 'app1', script_name: '/app1', path_info: '/a/b' })
     assert.deepEqual(await ask('/app2'), { app: 'app2', script_name: '/app2', path_info: '' })
     assert.deepEqual(await ask('/app2/'), { app: 'app2', script_name: '/app2', path_info: '/' })
+    assert.deepEqual(await ask('/site/x'), { app: 'site', script_name: '/site', path_info: '/x' })
+    assert.match(served.tsgi.output(), /mount = \/site=site\/: a directory; tsgi serves its wsgi\.py/)
     const rest = await uwsgiGet(served.uwsgiSocket, '/app10/echo')
     assert.equal(rest.status, 404, 'a prefix matches on a / boundary only: `module` answers')
     assert.equal(json(rest.body).path, '/app10/echo')
