@@ -33,7 +33,7 @@ export const processOptions = defineOptions('Processes and workers', {
     default: 1,
     doc: 'Number of request threads in each worker',
     details:
-      'In the Python runtime, the size of the thread pool that serves requests in each worker (issue #6). ' +
+      'In the Python runtime, the size of the thread pool that serves requests in each worker. ' +
       "A Node.js worker has no use for it and ignores it: the app's JavaScript runs on one thread whose event " +
       'loop serves many requests at once, so a Node worker never waits for one request to start the next. ' +
       'For more CPU, raise `processes`; for CPU-heavy work inside a request, the app uses worker_threads.',
