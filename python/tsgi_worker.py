@@ -434,9 +434,10 @@ class Body:
         return self._buffer if self._done else b""
 
 
-def buffer_body(body, length, in_memory_limit):
-    """post-buffering: the whole body read before the app runs, in memory or in a temp file."""
-    target = io.BytesIO() if length < in_memory_limit else tempfile.TemporaryFile()
+def buffer_body(body, in_memory_limit):
+    """post-buffering: the whole body read before the app runs, in memory up to the limit, then in a temp file
+    (a chunked body's size is known only at its end)."""
+    target = tempfile.SpooledTemporaryFile(max_size=in_memory_limit)
     while True:
         piece = body.read(READ_CHUNK)
         if not piece:
@@ -909,8 +910,14 @@ class Worker:
                 return False
         else:
             length = 0
-            if is_http and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            coding = environ.get("HTTP_TRANSFER_ENCODING", "").lower() if is_http else ""
+            if coding.replace(" ", "").endswith("chunked"):
                 chunked = True
+            elif coding:
+                self.log.line("http: closed a connection from %s: unsupported Transfer-Encoding %r"
+                              % (conn.peer[0] or "unix socket", coding[:40]))
+                self._refuse(conn, 501)
+                return False
         expect_continue = is_http and environ.get("HTTP_EXPECT", "").lower() == "100-continue" and protocol == "HTTP/1.1"
         body = Body(conn, preloaded, length, chunked, expect_continue and (length > 0 or chunked))
         keep_alive = is_http and not self.draining and _wants_keep_alive(environ, protocol)
@@ -928,7 +935,7 @@ class Worker:
         buffered = None
         try:
             if self.post_buffering > 0 and (length > 0 or chunked):
-                buffered = buffer_body(body, length, self.post_buffering)
+                buffered = buffer_body(body, self.post_buffering)
                 environ["wsgi.input"] = buffered
             else:
                 environ["wsgi.input"] = body

@@ -240,6 +240,8 @@ test(
       'Transfer-Encoding: chunked',
     ])
     assert.match(await rawHttp(served.httpSocket, [{ bytes: `${ambiguous}0\r\n\r\n` }]), /^HTTP\/1\.1 400 /)
+    const gzipped = head(['POST /echo HTTP/1.1', 'Host: x', 'Transfer-Encoding: gzip'])
+    assert.match(await rawHttp(served.httpSocket, [{ bytes: gzipped }]), /^HTTP\/1\.1 501 /)
     const oversized = head(['GET / HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(5000)}`])
     assert.match(await rawHttp(served.httpSocket, [{ bytes: oversized }]), /^HTTP\/1\.1 431 /)
     assert.match(served.tsgi.output(), /http: closed a connection from unix socket: request head larger/)
