@@ -706,9 +706,10 @@ async function load(ctx, url, seconds) {
   return { rps: result.rps, requests: result.requests, errors: result.non2xx + result.errors }
 }
 
-/** CPU time (user + system, in clock ticks) of every live process in these process groups, from /proc. */
+/** CPU time (user + system, in clock ticks) of every live process in these process groups, from /proc, by
+ * group. */
 function groupCpuTicks(groups) {
-  let ticks = 0
+  const ticks = new Map([...groups].map((group) => [group, 0]))
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     let stat
@@ -719,7 +720,8 @@ function groupCpuTicks(groups) {
     }
     // After "pid (comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (groups.has(Number(fields[2]))) ticks += Number(fields[11]) + Number(fields[12])
+    const group = Number(fields[2])
+    if (ticks.has(group)) ticks.set(group, ticks.get(group) + Number(fields[11]) + Number(fields[12]))
   }
   return ticks
 }
@@ -791,9 +793,17 @@ async function measure(ctx, scenario) {
     const result = await load(ctx, server.url, ctx.options.duration)
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const machineAfter = machineTicks()
-    const serverTicks = groupCpuTicks(groups) - ticksBefore
-    if (result.requests > 0)
-      result.cpuUsPerRequest = (serverTicks / clockTicksPerSecond / result.requests) * 1e6
+    const ticksAfter = groupCpuTicks(groups)
+    const ticksOf = (entry) => ticksAfter.get(entry.child.pid) - ticksBefore.get(entry.child.pid)
+    const serverTicks = server.processes.reduce((sum, entry) => sum + ticksOf(entry), 0)
+    const usPerRequest = (ticks) => (ticks / clockTicksPerSecond / result.requests) * 1e6
+    if (result.requests > 0) {
+      result.cpuUsPerRequest = usPerRequest(serverTicks)
+      // Which side a gap is on: nginx's share and the server's behind it.
+      result.cpuSplit = server.processes.map(
+        (entry) => `${entry.name} ${usPerRequest(ticksOf(entry)).toFixed(0)}`,
+      )
+    }
     // Whatever else ran meanwhile (another user's tests, say), as a share of one CPU: the machine's busy
     // time less the servers', the load generator's and this script's.
     const otherTicks =
@@ -943,7 +953,9 @@ async function main() {
         const result = await measure(ctx, scenario)
         results.get(scenario.name).push(result)
         const cpu =
-          (result.cpuUsPerRequest === undefined ? '' : `, ${result.cpuUsPerRequest.toFixed(0)} cpu µs/req`) +
+          (result.cpuUsPerRequest === undefined
+            ? ''
+            : `, ${result.cpuUsPerRequest.toFixed(0)} cpu µs/req (${result.cpuSplit.join(' + ')})`) +
           `, other cpu ${Math.round(result.otherCpuPercent + result.stealPercent)}%`
         process.stderr.write(
           `${Math.round(result.rps).toLocaleString('en-US')} req/s${cpu}, ${result.errors} errors\n`,
