@@ -1,14 +1,20 @@
 // One uwsgi connection: read the request vars (bounded by buffer-size and socket-timeout), then hand the
-// request to the app's http.Server. A malformed packet gets one log line and a closed connection.
+// connection itself to the app's http.Server, as if the client had sent the HTTP/1.0 request head built
+// from the vars. A malformed packet gets one log line and a closed connection.
+//
+// The server gets the real socket, not a stream wrapped around it: Node's http server then reads the body
+// straight from the socket's handle and writes the response straight to it, exactly as for an HTTP client
+// (measured in bench/README.md). HTTP/1.0 makes Node answer without chunked framing and close the
+// connection when the response ends, which is what nginx's uwsgi module reads (reference §8 item 13); an
+// upgrade (WebSocket) becomes a tunnel on the same socket.
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 
 import { TsgiError } from '../errors/tsgi-error.js'
 import { applyScriptName } from '../protocols/uwsgi/apply-script-name.js'
-import { readCgiEnvironment } from '../protocols/uwsgi/cgi-environment.js'
+import { readCgiEnvironment, type CgiEnvironment } from '../protocols/uwsgi/cgi-environment.js'
 import { buildRequestHead } from '../protocols/uwsgi/request-head.js'
 import { VarsDecoder } from '../protocols/uwsgi/vars-decoder.js'
-import { UwsgiConnection } from './uwsgi-connection.js'
 
 export interface UwsgiOptions {
   readonly bufferSizeBytes: number
@@ -25,19 +31,17 @@ export interface UwsgiRequestInfo {
   readonly serverProtocol: string
 }
 
-export const uwsgiInfo = new WeakMap<UwsgiConnection, UwsgiRequestInfo>()
+/** The sockets that carry a uwsgi request, and what the request log needs of it. */
+export const uwsgiInfo = new WeakMap<Socket, UwsgiRequestInfo>()
 
 export function serveUwsgiConnection(socket: Socket, app: Server, options: UwsgiOptions): void {
   const decoder = new VarsDecoder({ maxVarsBytes: options.bufferSizeBytes })
-  const peer = socket.remoteAddress ?? 'unix socket'
   const fail = (error: unknown): void => {
     const message = error instanceof TsgiError ? `${error.code}: ${error.message}` : String(error)
-    options.log(`uwsgi: closed a connection from ${peer}: ${message}`)
+    options.log(`uwsgi: closed a connection from ${socket.remoteAddress ?? 'unix socket'}: ${message}`)
     socket.destroy()
   }
-  socket.setTimeout(options.headerTimeoutMs, () =>
-    fail(`no complete request within ${options.headerTimeoutMs}ms`),
-  )
+  const onTimeout = (): void => fail(`no complete request within ${options.headerTimeoutMs}ms`)
   const onData = (chunk: Buffer): void => {
     let packet
     try {
@@ -49,24 +53,31 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
     if (packet === undefined) return
     socket.off('data', onData)
     socket.off('end', onEnd)
+    socket.off('timeout', onTimeout)
     socket.setTimeout(0)
-    socket.pause()
+    let head: Buffer
+    let environment: CgiEnvironment
     try {
       const { vars } = applyScriptName(packet.vars, options.mountpoints, {
         manageScriptName: options.manageScriptName,
       })
-      const environment = readCgiEnvironment(vars)
-      const head = buildRequestHead(environment)
-      const connection = new UwsgiConnection(socket, head, packet.bodyStart, environment)
-      uwsgiInfo.set(connection, {
+      environment = readCgiEnvironment(vars)
+      head = buildRequestHead(environment)
+      uwsgiInfo.set(socket, {
         varCount: vars.length,
         varBytes: decoder.bytesReceived - 4,
         serverProtocol: environment.serverProtocol,
       })
-      app.emit('connection', connection)
     } catch (error) {
       fail(error)
+      return
     }
+    presentClient(socket, environment)
+    app.emit('connection', socket)
+    // The server now listens for 'data' (and reads later bytes from the socket's handle itself); the
+    // head and the body bytes that came with the vars go first, in one piece, so that an upgrade's
+    // first tunnelled bytes reach the 'upgrade' handler as its `head`.
+    socket.emit('data', packet.bodyStart.length === 0 ? head : Buffer.concat([head, packet.bodyStart]))
   }
   const onEnd = (): void => {
     try {
@@ -77,7 +88,23 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
     }
     socket.destroy()
   }
+  socket.setTimeout(options.headerTimeoutMs)
+  socket.on('timeout', onTimeout)
   socket.on('data', onData)
   socket.on('end', onEnd)
   socket.on('error', () => socket.destroy())
+}
+
+/**
+ * The socket as the app should see it: the client's address from REMOTE_ADDR and REMOTE_PORT (nginx's
+ * peer, not nginx), and `encrypted` when the client reached nginx over TLS, which Express and Koa read to
+ * tell https from http. Own properties of this socket shadow net.Socket's getters for it alone.
+ */
+function presentClient(socket: Socket, environment: CgiEnvironment): void {
+  Object.defineProperties(socket, {
+    remoteAddress: { value: environment.remoteAddr },
+    remotePort: { value: environment.remotePort },
+    remoteFamily: { value: environment.remoteAddr.includes(':') ? 'IPv6' : 'IPv4' },
+    encrypted: { value: environment.isHttps },
+  })
 }
