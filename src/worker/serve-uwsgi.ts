@@ -95,16 +95,30 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
   socket.on('error', () => socket.destroy())
 }
 
+/** What net.Socket caches of its peer's address (lib/net.js `_getpeername`). */
+interface PeerName {
+  readonly address: string
+  readonly port: number | undefined
+  readonly family: string
+}
+
 /**
  * The socket as the app should see it: the client's address from REMOTE_ADDR and REMOTE_PORT (nginx's
  * peer, not nginx), and `encrypted` when the client reached nginx over TLS, which Express and Koa read to
- * tell https from http. Own properties of this socket shadow net.Socket's getters for it alone.
+ * tell https from http.
+ *
+ * net.Socket's remoteAddress, remotePort and remoteFamily getters answer from the peer name the socket
+ * caches in `_peername` (every Node release since 0.x does): filling that cache in, for this socket alone,
+ * is a plain property store, where shadowing the three getters with own properties cost a few % of a
+ * hello-world request (measured in bench/README.md). A unix socket has no peer name to overwrite; a TCP
+ * socket's would be nginx's.
  */
 function presentClient(socket: Socket, environment: CgiEnvironment): void {
-  Object.defineProperties(socket, {
-    remoteAddress: { value: environment.remoteAddr },
-    remotePort: { value: environment.remotePort },
-    remoteFamily: { value: environment.remoteAddr.includes(':') ? 'IPv6' : 'IPv4' },
-    encrypted: { value: environment.isHttps },
-  })
+  const client = socket as Socket & { _peername: PeerName; encrypted: boolean }
+  client._peername = {
+    address: environment.remoteAddr,
+    port: environment.remotePort,
+    family: environment.remoteAddr.includes(':') ? 'IPv6' : 'IPv4',
+  }
+  client.encrypted = environment.isHttps
 }
