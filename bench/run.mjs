@@ -54,6 +54,7 @@ const usage = `usage: node bench/run.mjs [options]
   --only NAME[,NAME]     run only these scenarios (repeatable); their anchors are always run too
   --loadgen wrk|node     force the load generator (default: wrk if installed, else bench/loadgen.mjs)
   --tsgi-arg ARG         pass ARG to every tsgi instance (repeatable), e.g. --tsgi-arg=--node-args=--cpu-prof
+  --node-arg ARG         pass ARG to node for every raw Node server (repeatable), e.g. --node-arg=--cpu-prof
   --copy-build           run tsgi from a 0755 temp copy of the build even when the checkout is world-readable
   --list                 list the scenarios and exit
   --help`
@@ -69,6 +70,7 @@ function parseArgs(argv) {
     only: [],
     loadgen: undefined,
     tsgiArgs: [],
+    nodeArgs: [],
     copyBuild: false,
     list: false,
   }
@@ -129,6 +131,9 @@ function parseArgs(argv) {
       }
       case '--tsgi-arg':
         options.tsgiArgs.push(next())
+        break
+      case '--node-arg':
+        options.nodeArgs.push(next())
         break
       case '--copy-build':
         options.copyBuild = true
@@ -446,7 +451,12 @@ async function startNodeDirect(ctx, { name = 'node' } = {}) {
   const entry = await startProcess({
     name,
     command: process.execPath,
-    args: [path.join(benchDir, 'apps', 'node-server.mjs'), ctx.app, `127.0.0.1:${port}`],
+    args: [
+      ...ctx.options.nodeArgs,
+      path.join(benchDir, 'apps', 'node-server.mjs'),
+      ctx.app,
+      `127.0.0.1:${port}`,
+    ],
     cwd: ctx.appDir,
     ready: /node is ready/,
   })

@@ -71,14 +71,31 @@ export function buildRequestHead(environment: CgiEnvironment): Buffer {
     if (!key.startsWith('HTTP_')) continue
     if (key === 'HTTP_CONNECTION') isUpgrade ||= /(?:^|,)\s*upgrade\s*(?:,|$)/i.test(value)
     if (droppedHeaderVars.has(key)) continue
-    const match = headerVarName.exec(key)
-    if (match?.[1] === undefined) throw makeError('ERR_PROTOCOL_BAD_HEADER_NAME', { key })
-    add(toHeaderName(match[1]), value, key)
+    add(headerNameOf(key), value, key)
   }
   // Node emits 'upgrade' (WebSocket) only for `Connection: upgrade` plus an Upgrade header; nginx tunnels
   // the 101 answer (reference §3.4). Any other Connection value is dropped: HTTP/1.0 means close.
   if (isUpgrade && findVar(vars, 'HTTP_UPGRADE') !== undefined) lines.push('Connection: upgrade')
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1')
+}
+
+/**
+ * Header names by var, for the few dozen vars nginx sends on every request: converting each anew was a
+ * visible part of a hello-world request. Bounded, so a client inventing names cannot grow it.
+ */
+const headerNames = new Map<string, string>()
+const maxCachedHeaderNames = 512
+
+/** HTTP_X_FOO_BAR → X-Foo-Bar; throws ERR_PROTOCOL_BAD_HEADER_NAME for a var that cannot be a header. */
+function headerNameOf(key: string): string {
+  let name = headerNames.get(key)
+  if (name === undefined) {
+    const match = headerVarName.exec(key)
+    if (match?.[1] === undefined) throw makeError('ERR_PROTOCOL_BAD_HEADER_NAME', { key })
+    name = toHeaderName(match[1])
+    if (headerNames.size < maxCachedHeaderNames) headerNames.set(key, name)
+  }
+  return name
 }
 
 /** X_FOO_BAR → X-Foo-Bar. */
