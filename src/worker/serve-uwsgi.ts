@@ -73,6 +73,11 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
       return
     }
     presentClient(socket, environment)
+    // Leave the socket's own stream with a read pending, which no data will ever answer once the server's
+    // parser reads from the handle: otherwise the stream, back from this 'data' event, asks for more on the
+    // next tick and restarts a handle the parser has just stopped because the app is not reading the body
+    // (backpressure lost: the whole body would pile up in memory; test/integration/instance/serving.test.ts).
+    socket.read(0)
     app.emit('connection', socket)
     // The server now listens for 'data' (and reads later bytes from the socket's handle itself); the
     // head and the body bytes that came with the vars go first, in one piece, so that an upgrade's
