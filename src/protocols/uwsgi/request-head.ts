@@ -4,7 +4,7 @@
 // HTTP/1.0 on purpose: Node then answers without chunked framing and closes the connection when the response
 // ends, which is exactly what nginx's uwsgi module needs (it reads the body until close and never reuses the
 // connection; reference §3.4, §8 item 13). The client's real version stays in SERVER_PROTOCOL.
-import { makeError } from '../../errors/tsgi-error.js'
+import { makeError, type TsgiError } from '../../errors/tsgi-error.js'
 import type { CgiEnvironment } from './cgi-environment.js'
 import { findVar } from './find-var.js'
 
@@ -27,6 +27,7 @@ const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** What may follow HTTP_ in a var that becomes a header: nginx sends A-Z, 0-9 and '_'. */
 const headerVarName = /^HTTP_([A-Za-z0-9_-]+)$/
 const badValueCharacter = /[\r\n\0]/
+const connectionUpgrade = /(?:^|,)\s*upgrade\s*(?:,|$)/i
 
 /**
  * Returns the request head: `METHOD URI HTTP/1.0`, then Host (synthesised from SERVER_NAME and SERVER_PORT
@@ -54,29 +55,43 @@ export function buildRequestHead(environment: CgiEnvironment): Buffer {
       value: uri,
     })
   }
-  const lines = [`${method} ${uri} HTTP/1.0`]
-  const add = (name: string, value: string, key: string): void => {
-    if (badValueCharacter.test(value)) throw makeError('ERR_PROTOCOL_BAD_HEADER_VALUE', { key })
-    lines.push(`${name}: ${value}`)
-  }
-  if (findVar(vars, 'HTTP_HOST') === undefined) {
-    const host = synthesiseHost(environment)
-    if (host !== undefined) add('Host', host, 'SERVER_NAME')
-  }
-  if (contentLength !== undefined) add('Content-Length', String(contentLength), 'CONTENT_LENGTH')
-  const contentType = findVar(vars, 'CONTENT_TYPE') ?? ''
-  if (contentType !== '') add('Content-Type', contentType, 'CONTENT_TYPE')
+  // One pass over the vars, and the head built as one string: this runs for every request.
+  let hasHost = false
+  let hasUpgrade = false
   let isUpgrade = false
+  let contentType = ''
+  let headerLines = ''
+  /** The first HTTP_* var that cannot become a header line; thrown after the lines before it are checked. */
+  let badVar: TsgiError | undefined
   for (const [key, value] of vars) {
+    if (key === 'CONTENT_TYPE') contentType = value
     if (!key.startsWith('HTTP_')) continue
-    if (key === 'HTTP_CONNECTION') isUpgrade ||= /(?:^|,)\s*upgrade\s*(?:,|$)/i.test(value)
-    if (droppedHeaderVars.has(key)) continue
-    add(headerNameOf(key), value, key)
+    if (key === 'HTTP_HOST') hasHost = true
+    else if (key === 'HTTP_UPGRADE') hasUpgrade = true
+    else if (key === 'HTTP_CONNECTION') isUpgrade ||= connectionUpgrade.test(value)
+    if (droppedHeaderVars.has(key) || badVar !== undefined) continue
+    const name = headerNameOf(key)
+    if (name === undefined) badVar = makeError('ERR_PROTOCOL_BAD_HEADER_NAME', { key })
+    else if (badValueCharacter.test(value)) badVar = makeError('ERR_PROTOCOL_BAD_HEADER_VALUE', { key })
+    else headerLines += `${name}: ${value}\r\n`
   }
+  const line = (name: string, value: string, key: string): string => {
+    if (badValueCharacter.test(value)) throw makeError('ERR_PROTOCOL_BAD_HEADER_VALUE', { key })
+    return `${name}: ${value}\r\n`
+  }
+  let head = `${method} ${uri} HTTP/1.0\r\n`
+  if (!hasHost) {
+    const host = synthesiseHost(environment)
+    if (host !== undefined) head += line('Host', host, 'SERVER_NAME')
+  }
+  if (contentLength !== undefined) head += `Content-Length: ${contentLength}\r\n`
+  if (contentType !== '') head += line('Content-Type', contentType, 'CONTENT_TYPE')
+  if (badVar !== undefined) throw badVar
+  head += headerLines
   // Node emits 'upgrade' (WebSocket) only for `Connection: upgrade` plus an Upgrade header; nginx tunnels
   // the 101 answer (reference §3.4). Any other Connection value is dropped: HTTP/1.0 means close.
-  if (isUpgrade && findVar(vars, 'HTTP_UPGRADE') !== undefined) lines.push('Connection: upgrade')
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1')
+  if (isUpgrade && hasUpgrade) head += 'Connection: upgrade\r\n'
+  return Buffer.from(`${head}\r\n`, 'latin1')
 }
 
 /**
@@ -86,12 +101,12 @@ export function buildRequestHead(environment: CgiEnvironment): Buffer {
 const headerNames = new Map<string, string>()
 const maxCachedHeaderNames = 512
 
-/** HTTP_X_FOO_BAR → X-Foo-Bar; throws ERR_PROTOCOL_BAD_HEADER_NAME for a var that cannot be a header. */
-function headerNameOf(key: string): string {
+/** HTTP_X_FOO_BAR → X-Foo-Bar; undefined for a var that cannot be a header. */
+function headerNameOf(key: string): string | undefined {
   let name = headerNames.get(key)
   if (name === undefined) {
     const match = headerVarName.exec(key)
-    if (match?.[1] === undefined) throw makeError('ERR_PROTOCOL_BAD_HEADER_NAME', { key })
+    if (match?.[1] === undefined) return undefined
     name = toHeaderName(match[1])
     if (headerNames.size < maxCachedHeaderNames) headerNames.set(key, name)
   }
