@@ -1,20 +1,15 @@
-// One uwsgi connection: read the request vars (bounded by buffer-size and socket-timeout), then hand the
-// connection itself to the app's http.Server, as if the client had sent the HTTP/1.0 request head built
-// from the vars. A malformed packet gets one log line and a closed connection.
-//
-// The server gets the real socket, not a stream wrapped around it: Node's http server then reads the body
-// straight from the socket's handle and writes the response straight to it, exactly as for an HTTP client
-// (measured in bench/README.md). HTTP/1.0 makes Node answer without chunked framing and close the
-// connection when the response ends, which is what nginx's uwsgi module reads (reference §8 item 13); an
-// upgrade (WebSocket) becomes a tunnel on the same socket.
+// One uwsgi connection: read the request vars (bounded by buffer-size and socket-timeout), then present the
+// request to the app's http.Server (uwsgi-request.ts), its response written straight to the connection's
+// socket. A malformed packet gets one log line and a closed connection.
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 
 import { TsgiError } from '../errors/tsgi-error.js'
 import { applyScriptName } from '../protocols/uwsgi/apply-script-name.js'
 import { readCgiEnvironment, type CgiEnvironment } from '../protocols/uwsgi/cgi-environment.js'
-import { buildRequestHead } from '../protocols/uwsgi/request-head.js'
+import { readRequestHead, type RequestHead } from '../protocols/uwsgi/request-head.js'
 import { VarsDecoder } from '../protocols/uwsgi/vars-decoder.js'
+import { emitUwsgiRequest } from './uwsgi-request.js'
 
 export interface UwsgiOptions {
   readonly bufferSizeBytes: number
@@ -55,14 +50,14 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
     socket.off('end', onEnd)
     socket.off('timeout', onTimeout)
     socket.setTimeout(0)
-    let head: Buffer
+    let head: RequestHead
     let environment: CgiEnvironment
     try {
       const { vars } = applyScriptName(packet.vars, options.mountpoints, {
         manageScriptName: options.manageScriptName,
       })
       environment = readCgiEnvironment(vars)
-      head = buildRequestHead(environment)
+      head = readRequestHead(environment)
       uwsgiInfo.set(socket, {
         varCount: vars.length,
         varBytes: decoder.bytesReceived - 4,
@@ -73,16 +68,7 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
       return
     }
     presentClient(socket, environment)
-    // Leave the socket's own stream with a read pending, which no data will ever answer once the server's
-    // parser reads from the handle: otherwise the stream, back from this 'data' event, asks for more on the
-    // next tick and restarts a handle the parser has just stopped because the app is not reading the body
-    // (backpressure lost: the whole body would pile up in memory; test/integration/instance/serving.test.ts).
-    socket.read(0)
-    app.emit('connection', socket)
-    // The server now listens for 'data' (and reads later bytes from the socket's handle itself); the
-    // head and the body bytes that came with the vars go first, in one piece, so that an upgrade's
-    // first tunnelled bytes reach the 'upgrade' handler as its `head`.
-    socket.emit('data', packet.bodyStart.length === 0 ? head : Buffer.concat([head, packet.bodyStart]))
+    emitUwsgiRequest(app, socket, head, environment.contentLength, packet.bodyStart)
   }
   const onEnd = (): void => {
     try {
