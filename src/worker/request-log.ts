@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { formatDate } from '../observe/format-date.js'
-import { uwsgiInfo } from './serve-uwsgi.js'
+import { uwsgiInfoOf } from './serve-uwsgi.js'
 
 const uwsgiDateFormat = '%a %b %e %H:%M:%S %Y'
 
@@ -25,7 +25,7 @@ export class RequestLog {
     res.once('close', () => {
       this.#count++
       const msecs = Number((process.hrtime.bigint() - started) / 1_000_000n)
-      const info = uwsgiInfo.get(socket)
+      const info = uwsgiInfoOf(socket)
       const vars =
         info === undefined
           ? `{${req.rawHeaders.length / 2} headers}`

@@ -26,8 +26,17 @@ export interface UwsgiRequestInfo {
   readonly serverProtocol: string
 }
 
-/** The sockets that carry a uwsgi request, and what the request log needs of it. */
-export const uwsgiInfo = new WeakMap<Socket, UwsgiRequestInfo>()
+/**
+ * What the request log needs of the uwsgi request a socket carries, kept on the socket itself: a WeakMap
+ * entry per request was a visible cost in the garbage collector.
+ */
+const uwsgiInfo = Symbol('tsgi uwsgi request')
+type UwsgiSocket = Socket & { [uwsgiInfo]?: UwsgiRequestInfo }
+
+/** The uwsgi request `socket` carries; undefined for an HTTP connection. */
+export function uwsgiInfoOf(socket: Socket): UwsgiRequestInfo | undefined {
+  return (socket as UwsgiSocket)[uwsgiInfo]
+}
 
 export function serveUwsgiConnection(socket: Socket, app: Server, options: UwsgiOptions): void {
   const decoder = new VarsDecoder({ maxVarsBytes: options.bufferSizeBytes })
@@ -58,11 +67,11 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
       })
       environment = readCgiEnvironment(vars)
       head = readRequestHead(environment)
-      uwsgiInfo.set(socket, {
+      ;(socket as UwsgiSocket)[uwsgiInfo] = {
         varCount: vars.length,
         varBytes: decoder.bytesReceived - 4,
         serverProtocol: environment.serverProtocol,
-      })
+      }
     } catch (error) {
       fail(error)
       return

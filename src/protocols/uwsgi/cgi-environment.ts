@@ -43,7 +43,8 @@ const readKeys = [
   'REQUEST_SCHEME',
 ] as const
 type ReadKey = (typeof readKeys)[number]
-const isReadKey = (key: string): key is ReadKey => (readKeys as readonly string[]).includes(key)
+const readKeySet: ReadonlySet<string> = new Set(readKeys)
+const isReadKey = (key: string): key is ReadKey => readKeySet.has(key)
 
 /**
  * Reads the CGI environment of `vars` (a repeated key: the last one wins, as findVar has it). Throws
