@@ -62,9 +62,10 @@ export function serveUwsgiConnection(socket: Socket, app: Server, options: Uwsgi
     let head: RequestHead
     let environment: CgiEnvironment
     try {
-      const { vars } = applyScriptName(packet.vars, options.mountpoints, {
-        manageScriptName: options.manageScriptName,
-      })
+      // Without manage-script-name the vars stay as nginx sent them: no copy to make.
+      const { vars } = options.manageScriptName
+        ? applyScriptName(packet.vars, options.mountpoints, { manageScriptName: true })
+        : packet
       environment = readCgiEnvironment(vars)
       head = readRequestHead(environment)
       ;(socket as UwsgiSocket)[uwsgiInfo] = {
