@@ -121,7 +121,9 @@ test('a uwsgi upgrade request goes to the upgrade listener with the socket and t
 })
 
 test('a uwsgi upgrade request with no upgrade listener is an ordinary request', async (t) => {
-  const app = http.createServer((req, res) => res.end(`plain ${String((req as { upgrade?: boolean }).upgrade)}`))
+  const app = http.createServer((req, res) =>
+    res.end(`plain ${String((req as { upgrade?: boolean }).upgrade)}`),
+  )
   const { response } = await exchange(t, app, handshake, Buffer.alloc(0))
   assert.ok(response.endsWith('\r\n\r\nplain false'), response)
 })
