@@ -110,8 +110,8 @@ interface PeerName {
  *
  * net.Socket's remoteAddress, remotePort and remoteFamily getters answer from the peer name the socket
  * caches in `_peername` (every Node release since 0.x does): filling that cache in, for this socket alone,
- * is a plain property store, where shadowing the three getters with own properties cost a few % of a
- * hello-world request (measured in bench/README.md). A unix socket has no peer name to overwrite; a TCP
+ * is a plain property store, where shadowing the three getters with own properties took a few % of a
+ * worker's CPU profile under a hello-world load. A unix socket has no peer name to overwrite; a TCP
  * socket's would be nginx's.
  */
 function presentClient(socket: Socket, environment: CgiEnvironment): void {
