@@ -54,6 +54,7 @@ const usage = `usage: node bench/run.mjs [options]
   --only NAME[,NAME]     run only these scenarios (repeatable); their anchors are always run too
   --loadgen wrk|node     force the load generator (default: wrk if installed, else bench/loadgen.mjs)
   --tsgi-arg ARG         pass ARG to every tsgi instance (repeatable), e.g. --tsgi-arg=--node-args=--cpu-prof
+  --node-arg ARG         pass ARG to node for every raw Node server (repeatable), e.g. --node-arg=--cpu-prof
   --copy-build           run tsgi from a 0755 temp copy of the build even when the checkout is world-readable
   --list                 list the scenarios and exit
   --help`
@@ -69,6 +70,7 @@ function parseArgs(argv) {
     only: [],
     loadgen: undefined,
     tsgiArgs: [],
+    nodeArgs: [],
     copyBuild: false,
     list: false,
   }
@@ -129,6 +131,9 @@ function parseArgs(argv) {
       }
       case '--tsgi-arg':
         options.tsgiArgs.push(next())
+        break
+      case '--node-arg':
+        options.nodeArgs.push(next())
         break
       case '--copy-build':
         options.copyBuild = true
@@ -446,7 +451,12 @@ async function startNodeDirect(ctx, { name = 'node' } = {}) {
   const entry = await startProcess({
     name,
     command: process.execPath,
-    args: [path.join(benchDir, 'apps', 'node-server.mjs'), ctx.app, `127.0.0.1:${port}`],
+    args: [
+      ...ctx.options.nodeArgs,
+      path.join(benchDir, 'apps', 'node-server.mjs'),
+      ctx.app,
+      `127.0.0.1:${port}`,
+    ],
     cwd: ctx.appDir,
     ready: /node is ready/,
   })
@@ -706,9 +716,10 @@ async function load(ctx, url, seconds) {
   return { rps: result.rps, requests: result.requests, errors: result.non2xx + result.errors }
 }
 
-/** CPU time (user + system, in clock ticks) of every live process in these process groups, from /proc. */
+/** CPU time (user + system, in clock ticks) of every live process in these process groups, from /proc, by
+ * group. */
 function groupCpuTicks(groups) {
-  let ticks = 0
+  const ticks = new Map([...groups].map((group) => [group, 0]))
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     let stat
@@ -719,7 +730,8 @@ function groupCpuTicks(groups) {
     }
     // After "pid (comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (groups.has(Number(fields[2]))) ticks += Number(fields[11]) + Number(fields[12])
+    const group = Number(fields[2])
+    if (ticks.has(group)) ticks.set(group, ticks.get(group) + Number(fields[11]) + Number(fields[12]))
   }
   return ticks
 }
@@ -791,9 +803,17 @@ async function measure(ctx, scenario) {
     const result = await load(ctx, server.url, ctx.options.duration)
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const machineAfter = machineTicks()
-    const serverTicks = groupCpuTicks(groups) - ticksBefore
-    if (result.requests > 0)
-      result.cpuUsPerRequest = (serverTicks / clockTicksPerSecond / result.requests) * 1e6
+    const ticksAfter = groupCpuTicks(groups)
+    const ticksOf = (entry) => ticksAfter.get(entry.child.pid) - ticksBefore.get(entry.child.pid)
+    const serverTicks = server.processes.reduce((sum, entry) => sum + ticksOf(entry), 0)
+    const usPerRequest = (ticks) => (ticks / clockTicksPerSecond / result.requests) * 1e6
+    if (result.requests > 0) {
+      result.cpuUsPerRequest = usPerRequest(serverTicks)
+      // Which side a gap is on: nginx's share and the server's behind it.
+      result.cpuSplit = server.processes.map(
+        (entry) => `${entry.name} ${usPerRequest(ticksOf(entry)).toFixed(0)}`,
+      )
+    }
     // Whatever else ran meanwhile (another user's tests, say), as a share of one CPU: the machine's busy
     // time less the servers', the load generator's and this script's.
     const otherTicks =
@@ -943,7 +963,9 @@ async function main() {
         const result = await measure(ctx, scenario)
         results.get(scenario.name).push(result)
         const cpu =
-          (result.cpuUsPerRequest === undefined ? '' : `, ${result.cpuUsPerRequest.toFixed(0)} cpu µs/req`) +
+          (result.cpuUsPerRequest === undefined
+            ? ''
+            : `, ${result.cpuUsPerRequest.toFixed(0)} cpu µs/req (${result.cpuSplit.join(' + ')})`) +
           `, other cpu ${Math.round(result.otherCpuPercent + result.stealPercent)}%`
         process.stderr.write(
           `${Math.round(result.rps).toLocaleString('en-US')} req/s${cpu}, ${result.errors} errors\n`,

@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process'
 import { realpathSync, statSync } from 'node:fs'
 
 import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
+import type { LogLevel } from '../observe/journal.js'
 import type { Logger } from '../observe/logger.js'
 import type { VassalFile } from './monitors/monitor.js'
 import type { SocketChownGrant } from './socket-chown-grant.js'
@@ -199,16 +200,22 @@ export class Vassal {
     return this.#streakStartedAt
   }
 
-  #log(message: string): void {
-    this.#context.logger.log(`[emperor] vassal ${this.name}: ${message}`)
+  #log(message: string, level: LogLevel = 'info'): void {
+    this.#context.logger.log(`[emperor] vassal ${this.name}: ${message}`, level)
   }
 
   #transition(next: VassalState, reason: string): void {
     if (!isLegalTransition(this.#state, next)) {
-      this.#log(`ignored an illegal state change ${this.#state} → ${next} (${reason}); this is a bug in tsgi`)
+      this.#log(
+        `ignored an illegal state change ${this.#state} → ${next} (${reason}); this is a bug in tsgi`,
+        'error',
+      )
       return
     }
-    if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`)
+    // Under journald the states that need an operator stand out: `<3>` for refused/invalid, `<4>` throttled.
+    const level =
+      next === 'refused' || next === 'invalid' ? 'error' : next === 'throttled' ? 'warning' : 'info'
+    if (this.#state !== next) this.#log(`${this.#state} → ${next} (${reason})`, level)
     this.#state = next
     this.#context.onStateChange(this)
     // Not at rest: ready with a change queued (the queued reload follows at once), or a replacement that
@@ -253,14 +260,14 @@ export class Vassal {
     const refusal = this.#context.refusal(this.#file)
     if (refusal !== undefined) {
       this.#configError = refusal
-      this.#context.logger.log(refusal)
+      this.#context.logger.error(refusal)
       this.#transition('refused', 'tyrant mode refuses it; waiting for the file to change')
       return
     }
     const validation = this.#context.validate(this.#file)
     if (!validation.isValid) {
       this.#configError = validation.errors.join('; ')
-      for (const error of validation.errors) this.#log(`config error: ${error}`)
+      for (const error of validation.errors) this.#log(`config error: ${error}`, 'error')
       this.#transition('invalid', 'its config has errors; waiting for the file to change')
       return
     }
@@ -321,7 +328,7 @@ export class Vassal {
     const delay = this.#throttle.delayAfterDeath(Date.now() - this.#startedAt)
     this.#respawns++
     if (delay === 0) {
-      this.#log(`died (${how}), respawning`)
+      this.#log(`died (${how}), respawning`, 'warning')
       this.#start()
       return
     }
@@ -369,7 +376,7 @@ export class Vassal {
       // uWSGI would curse the vassal; tsgi keeps the old config serving and reports the error.
       this.#configError = validation.errors.join('; ')
       for (const error of validation.errors)
-        this.#log(`new config refused, the old one keeps serving: ${error}`)
+        this.#log(`new config refused, the old one keeps serving: ${error}`, 'error')
       this.#context.onStateChange(this)
       return 'refused'
     }
@@ -451,7 +458,7 @@ export class Vassal {
     if (old === undefined || old.exitCode !== null || old.signalCode !== null) return
     this.#child = old
     this.#state = 'ready'
-    this.#log(`${why}; the old process keeps serving`)
+    this.#log(`${why}; the old process keeps serving`, 'warning')
     this.#context.onStateChange(this)
     this.#tellAtRest({ state: 'ready', reason: why, error: why })
   }

@@ -4,8 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { formatDate } from '../observe/format-date.js'
-import { UwsgiConnection } from './uwsgi-connection.js'
-import { uwsgiInfo } from './serve-uwsgi.js'
+import { uwsgiInfoOf } from './serve-uwsgi.js'
 
 const uwsgiDateFormat = '%a %b %e %H:%M:%S %Y'
 
@@ -21,12 +20,12 @@ export class RequestLog {
   track(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint()
     const startedAt = new Date()
-    const socket = req.socket as IncomingMessage['socket'] | UwsgiConnection
+    const { socket } = req
     const bytesBefore = socket.bytesWritten
     res.once('close', () => {
       this.#count++
       const msecs = Number((process.hrtime.bigint() - started) / 1_000_000n)
-      const info = socket instanceof UwsgiConnection ? uwsgiInfo.get(socket) : undefined
+      const info = uwsgiInfoOf(socket)
       const vars =
         info === undefined
           ? `{${req.rawHeaders.length / 2} headers}`

@@ -28,10 +28,14 @@ export async function serveWorker(
   }
   const requestLog = start.isRequestLogOn ? new RequestLog(log) : undefined
 
+  // One listener for every response, not a closure per request: this runs for each request served.
+  function forget(this: http.ServerResponse): void {
+    inFlight.delete(this)
+  }
   // First in line, before the app's own listener: bookkeeping for drain and the request log.
   app.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     inFlight.add(res)
-    res.once('close', () => inFlight.delete(res))
+    res.on('close', forget)
     if (isDraining) res.setHeader('Connection', 'close')
     requestLog?.track(req, res)
   })

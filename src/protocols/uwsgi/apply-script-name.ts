@@ -9,7 +9,7 @@ export interface ApplyScriptNameOptions {
 }
 
 export interface ScriptNameResult {
-  /** A new array; the input is not modified. */
+  /** A new array; the input is not modified. Unchanged entries are shared with it (setLast replaces). */
   readonly vars: UwsgiVar[]
   /** The mountpoint (as configured) of the app that serves the request; undefined for the default app. */
   readonly mountpoint: string | undefined
@@ -34,7 +34,7 @@ export function applyScriptName(
   mountpoints: readonly string[],
   options: ApplyScriptNameOptions,
 ): ScriptNameResult {
-  const copy = vars.map(([key, value]): UwsgiVar => [key, value])
+  const copy = vars.slice()
   if (!options.manageScriptName) {
     const scriptName = withoutTrailingSlash(findVar(vars, 'SCRIPT_NAME') ?? '')
     const mountpoint = mountpoints.find((m) => m !== '' && withoutTrailingSlash(m) === scriptName)

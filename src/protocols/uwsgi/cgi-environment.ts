@@ -1,7 +1,6 @@
 // The CGI view of a uwsgi request: the handful of vars a runtime reads, parsed once, with nginx's quirks
 // (reference §3.3, §8 item 14) smoothed over. Pure: no I/O.
 import { makeError } from '../../errors/tsgi-error.js'
-import { findVar } from './find-var.js'
 import type { UwsgiVar } from './vars-decoder.js'
 
 export interface CgiEnvironment {
@@ -28,45 +27,79 @@ export interface CgiEnvironment {
   readonly vars: readonly UwsgiVar[]
 }
 
+/** The vars readCgiEnvironment reads, each '' when absent. */
+const readKeys = [
+  'REQUEST_METHOD',
+  'REQUEST_URI',
+  'SERVER_PROTOCOL',
+  'REMOTE_ADDR',
+  'REMOTE_PORT',
+  'SCRIPT_NAME',
+  'PATH_INFO',
+  'QUERY_STRING',
+  'CONTENT_LENGTH',
+  'UWSGI_SCHEME',
+  'HTTPS',
+  'REQUEST_SCHEME',
+] as const
+type ReadKey = (typeof readKeys)[number]
+const readKeySet: ReadonlySet<string> = new Set(readKeys)
+const isReadKey = (key: string): key is ReadKey => readKeySet.has(key)
+
 /**
- * Reads the CGI environment of `vars` (a repeated key: the last one wins). Throws
+ * Reads the CGI environment of `vars` (a repeated key: the last one wins, as findVar has it). Throws
  * ERR_PROTOCOL_BAD_CONTENT_LENGTH for a CONTENT_LENGTH that is neither empty nor a decimal number.
  */
 export function readCgiEnvironment(vars: readonly UwsgiVar[]): CgiEnvironment {
-  const read = (key: string): string => findVar(vars, key) ?? ''
-  const scriptName = read('SCRIPT_NAME')
-  const pathInfo = read('PATH_INFO')
-  const queryString = read('QUERY_STRING')
-  const requestUri = read('REQUEST_URI')
-  const path = encodePath(scriptName + pathInfo)
+  // One pass over the vars, not a findVar per key: this runs for every request.
+  const read: Record<ReadKey, string> = {
+    REQUEST_METHOD: '',
+    REQUEST_URI: '',
+    SERVER_PROTOCOL: '',
+    REMOTE_ADDR: '',
+    REMOTE_PORT: '',
+    SCRIPT_NAME: '',
+    PATH_INFO: '',
+    QUERY_STRING: '',
+    CONTENT_LENGTH: '',
+    UWSGI_SCHEME: '',
+    HTTPS: '',
+    REQUEST_SCHEME: '',
+  }
+  for (const [key, value] of vars) if (isReadKey(key)) read[key] = value
+  const scriptName = read.SCRIPT_NAME
+  const pathInfo = read.PATH_INFO
+  const queryString = read.QUERY_STRING
   return {
-    method: read('REQUEST_METHOD') || 'GET',
-    uri:
-      requestUri !== ''
-        ? requestUri
-        : `${path.startsWith('/') ? path : `/${path}`}${queryString === '' ? '' : `?${queryString}`}`,
-    serverProtocol: read('SERVER_PROTOCOL') || 'HTTP/1.0',
-    remoteAddr: read('REMOTE_ADDR'),
-    remotePort: parsePort(read('REMOTE_PORT')),
-    isHttps: isHttps(vars),
+    method: read.REQUEST_METHOD || 'GET',
+    uri: read.REQUEST_URI || rebuildUri(scriptName + pathInfo, queryString),
+    serverProtocol: read.SERVER_PROTOCOL || 'HTTP/1.0',
+    remoteAddr: read.REMOTE_ADDR,
+    remotePort: parsePort(read.REMOTE_PORT),
+    isHttps: isHttps(read),
     scriptName,
     pathInfo,
     queryString,
-    contentLength: parseContentLength(read('CONTENT_LENGTH')),
+    contentLength: parseContentLength(read.CONTENT_LENGTH),
     vars,
   }
+}
+
+/** The request target for a request without REQUEST_URI. */
+function rebuildUri(decodedPath: string, queryString: string): string {
+  const path = encodePath(decodedPath)
+  return `${path.startsWith('/') ? path : `/${path}`}${queryString === '' ? '' : `?${queryString}`}`
 }
 
 /**
  * uWSGI's order (plugins/python/wsgi_subhandler.c): UWSGI_SCHEME when set, else HTTPS (`on` in any case, or
  * starting with '1'). REQUEST_SCHEME, which nginx's uwsgi_params sends as `$scheme`, comes last.
  */
-function isHttps(vars: readonly UwsgiVar[]): boolean {
-  const scheme = findVar(vars, 'UWSGI_SCHEME') ?? ''
-  if (scheme !== '') return scheme.toLowerCase() === 'https'
-  const https = findVar(vars, 'HTTPS') ?? ''
+function isHttps(read: Readonly<Record<ReadKey, string>>): boolean {
+  if (read.UWSGI_SCHEME !== '') return read.UWSGI_SCHEME.toLowerCase() === 'https'
+  const https = read.HTTPS
   if (https !== '') return https.toLowerCase().startsWith('on') || https.startsWith('1')
-  return (findVar(vars, 'REQUEST_SCHEME') ?? '').toLowerCase() === 'https'
+  return read.REQUEST_SCHEME.toLowerCase() === 'https'
 }
 
 function parseContentLength(text: string): number | undefined {

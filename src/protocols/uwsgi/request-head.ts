@@ -1,18 +1,20 @@
-// Turns a uwsgi request into the bytes of an HTTP/1.0 request head, for a Node http.Server to parse as if a
-// client had sent it. Pure: no I/O.
+// Turns a uwsgi request into the HTTP request it stands for: the request line and the header list, as Node's
+// HTTP parser would have produced them from the client's request (src/worker/uwsgi-request.ts presents
+// them to the app as an http.IncomingMessage). Pure: no I/O.
 //
-// HTTP/1.0 on purpose: Node then answers without chunked framing and closes the connection when the response
-// ends, which is exactly what nginx's uwsgi module needs (it reads the body until close and never reuses the
-// connection; reference §3.4, §8 item 13). The client's real version stays in SERVER_PROTOCOL.
-import { makeError } from '../../errors/tsgi-error.js'
+// The app sees an HTTP/1.0 request on purpose: Node then answers without chunked framing and closes the
+// connection when the response ends, which is exactly what nginx's uwsgi module needs (it reads the body
+// until close and never reuses the connection; reference §3.4, §8 item 13). The client's real version
+// stays in SERVER_PROTOCOL.
+import { makeError, type TsgiError } from '../../errors/tsgi-error.js'
 import type { CgiEnvironment } from './cgi-environment.js'
 import { findVar } from './find-var.js'
 
 /**
  * HTTP_* vars not passed on, with why. nginx sends the framing of the *client's* request, but the body that
- * follows the vars is always plain bytes of CONTENT_LENGTH length (nginx de-chunks), so these would make
- * Node misread it (reference §3.3): a second Content-Length, or Transfer-Encoding: chunked. Connection and
- * Keep-Alive are hop-by-hop and would make Node keep the connection open; Connection is rebuilt below.
+ * follows the vars is always plain bytes of CONTENT_LENGTH length (nginx de-chunks), so these would tell
+ * the app something false (reference §3.3): a second Content-Length, or Transfer-Encoding: chunked.
+ * Connection and Keep-Alive are hop-by-hop; Connection is rebuilt below.
  */
 const droppedHeaderVars = new Set([
   'HTTP_CONTENT_LENGTH',
@@ -27,18 +29,29 @@ const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** What may follow HTTP_ in a var that becomes a header: nginx sends A-Z, 0-9 and '_'. */
 const headerVarName = /^HTTP_([A-Za-z0-9_-]+)$/
 const badValueCharacter = /[\r\n\0]/
+const connectionUpgrade = /(?:^|,)\s*upgrade\s*(?:,|$)/i
+
+export interface RequestHead {
+  readonly method: string
+  /** The request target, as req.url has it. */
+  readonly url: string
+  /** Name, value, name, value…: what req.rawHeaders holds. */
+  readonly rawHeaders: string[]
+  /** `Connection: upgrade` and an Upgrade header: a WebSocket handshake, say. */
+  readonly isUpgrade: boolean
+}
 
 /**
- * Returns the request head: `METHOD URI HTTP/1.0`, then Host (synthesised from SERVER_NAME and SERVER_PORT
- * when no HTTP_HOST came), Content-Length and Content-Type from CONTENT_LENGTH and CONTENT_TYPE when not
- * empty, one header per HTTP_* var in order (X-Foo-Bar for HTTP_X_FOO_BAR; duplicates kept for Node to
- * join), `Connection: upgrade` for an upgrade request, and the blank line.
+ * Returns the request head: the method and URI, then the headers Host (synthesised from SERVER_NAME and
+ * SERVER_PORT when no HTTP_HOST came), Content-Length and Content-Type from CONTENT_LENGTH and CONTENT_TYPE
+ * when not empty, one header per HTTP_* var in order (X-Foo-Bar for HTTP_X_FOO_BAR; duplicates kept, for
+ * Node to join), and `Connection: upgrade` for an upgrade request.
  *
  * Throws ERR_PROTOCOL_BAD_REQUEST_LINE for a method that is not a token or a URI with whitespace or
  * control characters, ERR_PROTOCOL_BAD_HEADER_NAME and ERR_PROTOCOL_BAD_HEADER_VALUE (CR, LF, NUL) for a
  * var that cannot become a header line.
  */
-export function buildRequestHead(environment: CgiEnvironment): Buffer {
+export function readRequestHead(environment: CgiEnvironment): RequestHead {
   const { method, uri, vars, contentLength } = environment
   if (!token.test(method)) {
     throw makeError('ERR_PROTOCOL_BAD_REQUEST_LINE', {
@@ -54,31 +67,63 @@ export function buildRequestHead(environment: CgiEnvironment): Buffer {
       value: uri,
     })
   }
-  const lines = [`${method} ${uri} HTTP/1.0`]
+  // One pass over the vars: this runs for every request.
+  let hasHost = false
+  let hasUpgrade = false
+  let isUpgrade = false
+  let contentType = ''
+  const headerVars: string[] = []
+  /** The first HTTP_* var that cannot become a header line; thrown after the lines before it are checked. */
+  let badVar: TsgiError | undefined
+  for (const [key, value] of vars) {
+    if (key === 'CONTENT_TYPE') contentType = value
+    if (!key.startsWith('HTTP_')) continue
+    if (key === 'HTTP_HOST') hasHost = true
+    else if (key === 'HTTP_UPGRADE') hasUpgrade = true
+    else if (key === 'HTTP_CONNECTION') isUpgrade ||= connectionUpgrade.test(value)
+    if (droppedHeaderVars.has(key) || badVar !== undefined) continue
+    const name = headerNameOf(key)
+    if (name === undefined) badVar = makeError('ERR_PROTOCOL_BAD_HEADER_NAME', { key })
+    else if (badValueCharacter.test(value)) badVar = makeError('ERR_PROTOCOL_BAD_HEADER_VALUE', { key })
+    else headerVars.push(name, value)
+  }
+  const framing: string[] = []
   const add = (name: string, value: string, key: string): void => {
     if (badValueCharacter.test(value)) throw makeError('ERR_PROTOCOL_BAD_HEADER_VALUE', { key })
-    lines.push(`${name}: ${value}`)
+    framing.push(name, value)
   }
-  if (findVar(vars, 'HTTP_HOST') === undefined) {
+  if (!hasHost) {
     const host = synthesiseHost(environment)
     if (host !== undefined) add('Host', host, 'SERVER_NAME')
   }
-  if (contentLength !== undefined) add('Content-Length', String(contentLength), 'CONTENT_LENGTH')
-  const contentType = findVar(vars, 'CONTENT_TYPE') ?? ''
+  if (contentLength !== undefined) framing.push('Content-Length', String(contentLength))
   if (contentType !== '') add('Content-Type', contentType, 'CONTENT_TYPE')
-  let isUpgrade = false
-  for (const [key, value] of vars) {
-    if (!key.startsWith('HTTP_')) continue
-    if (key === 'HTTP_CONNECTION') isUpgrade ||= /(?:^|,)\s*upgrade\s*(?:,|$)/i.test(value)
-    if (droppedHeaderVars.has(key)) continue
+  if (badVar !== undefined) throw badVar
+  const rawHeaders = framing.concat(headerVars)
+  // An upgrade (WebSocket) needs `Connection: upgrade` plus an Upgrade header, as Node's parser has it;
+  // nginx tunnels the 101 answer (reference §3.4). Any other Connection value is dropped.
+  isUpgrade &&= hasUpgrade
+  if (isUpgrade) rawHeaders.push('Connection', 'upgrade')
+  return { method, url: uri, rawHeaders, isUpgrade }
+}
+
+/**
+ * Header names by var, for the few dozen vars nginx sends on every request: converting each anew was a
+ * visible part of a hello-world request. Bounded, so a client inventing names cannot grow it.
+ */
+const headerNames = new Map<string, string>()
+const maxCachedHeaderNames = 512
+
+/** HTTP_X_FOO_BAR → X-Foo-Bar; undefined for a var that cannot be a header. */
+function headerNameOf(key: string): string | undefined {
+  let name = headerNames.get(key)
+  if (name === undefined) {
     const match = headerVarName.exec(key)
-    if (match?.[1] === undefined) throw makeError('ERR_PROTOCOL_BAD_HEADER_NAME', { key })
-    add(toHeaderName(match[1]), value, key)
+    if (match?.[1] === undefined) return undefined
+    name = toHeaderName(match[1])
+    if (headerNames.size < maxCachedHeaderNames) headerNames.set(key, name)
   }
-  // Node emits 'upgrade' (WebSocket) only for `Connection: upgrade` plus an Upgrade header; nginx tunnels
-  // the 101 answer (reference §3.4). Any other Connection value is dropped: HTTP/1.0 means close.
-  if (isUpgrade && findVar(vars, 'HTTP_UPGRADE') !== undefined) lines.push('Connection: upgrade')
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1')
+  return name
 }
 
 /** X_FOO_BAR → X-Foo-Bar. */

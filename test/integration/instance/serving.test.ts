@@ -18,6 +18,9 @@ interface Echo {
   sha256: string
   headers: Record<string, string>
   remoteAddress: string
+  remotePort: number | null
+  remoteFamily: string | null
+  encrypted: boolean
   greeting: string | null
   cwd: string
 }
@@ -70,6 +73,7 @@ test('instance serves the uwsgi protocol: query string, a streamed body and REMO
       ['CONTENT_LENGTH', String(body.length)],
       ['CONTENT_TYPE', 'application/octet-stream'],
       ['REMOTE_ADDR', '203.0.113.7'],
+      ['REMOTE_PORT', '40123'],
       ['HTTP_HOST', 'example.test'],
       ['HTTP_X_CUSTOM', 'yes'],
     ],
@@ -82,8 +86,89 @@ test('instance serves the uwsgi protocol: query string, a streamed body and REMO
   assert.equal(echo.bytes, body.length)
   assert.equal(echo.sha256, createHash('sha256').update(body).digest('hex'))
   assert.equal(echo.remoteAddress, '203.0.113.7')
+  assert.equal(echo.remotePort, 40123)
+  assert.equal(echo.remoteFamily, 'IPv4')
+  assert.equal(echo.encrypted, false)
   assert.equal(echo.headers['x-custom'], 'yes')
   assert.equal(echo.headers.host, 'example.test')
+})
+
+test('instance streams a uwsgi request body with backpressure: unread by the app, it stays with the client', async (t) => {
+  const dir = appDir(t, 'held-body.mjs')
+  const sock = path.join(dir.path, 'uwsgi.sock')
+  await startTsgi(t, ['--socket', sock, '--module', 'held-body.mjs', ...identityArgs()], { cwd: dir.path })
+  const get = async (uri: string): Promise<string> => {
+    const response = await uwsgiRequest({
+      path: sock,
+      vars: [
+        ['REQUEST_METHOD', 'GET'],
+        ['REQUEST_URI', uri],
+      ],
+    })
+    assert.equal(response.status, 200, `GET ${uri}`)
+    return response.body.toString()
+  }
+  const block = randomBytes(64 * 1024)
+  const totalBytes = 32 * 1024 * 1024
+  async function* body(): AsyncGenerator<Buffer> {
+    for (let sent = 0; sent < totalBytes; sent += block.length) yield block
+  }
+  const expected = createHash('sha256')
+  for (let sent = 0; sent < totalBytes; sent += block.length) expected.update(block)
+  const upload = uwsgiRequest({
+    path: sock,
+    vars: [
+      ['REQUEST_METHOD', 'POST'],
+      ['REQUEST_URI', '/hold'],
+      ['CONTENT_LENGTH', String(totalBytes)],
+    ],
+    body: body(),
+    timeoutMs: 60_000,
+  })
+  upload.catch(() => undefined) // Awaited below, after the polling.
+  // Wait until the worker stops reading from the held connection (polled; no assertion on time).
+  let bytesRead = -1
+  for (let poll = 0; ; poll++) {
+    assert.ok(poll < 300, 'the worker never stopped reading the held body')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const state = JSON.parse(await get('/held')) as { holding: boolean; bytesRead: number }
+    if (state.holding && state.bytesRead === bytesRead) break
+    bytesRead = state.bytesRead
+  }
+  assert.ok(
+    bytesRead < totalBytes / 4,
+    `the worker read ${bytesRead} of ${totalBytes} bytes that the app did not ask for`,
+  )
+  assert.equal(await get('/release'), 'released')
+  const response = await upload
+  assert.deepEqual(JSON.parse(response.body.toString()), {
+    bytes: totalBytes,
+    sha256: expected.digest('hex'),
+  })
+})
+
+test('instance shows a uwsgi request from an IPv6 client over TLS as such on req.socket', async (t) => {
+  const dir = appDir(t, 'hello.mjs')
+  const sock = path.join(dir.path, 'uwsgi.sock')
+  await startTsgi(t, ['--socket', sock, '--module', 'hello.mjs', ...identityArgs()], { cwd: dir.path })
+  const request = (vars: [string, string][]) =>
+    uwsgiRequest({ path: sock, vars: [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/'], ...vars] })
+  const tls = JSON.parse(
+    (
+      await request([
+        ['REMOTE_ADDR', '2001:db8::5'],
+        ['HTTPS', 'on'],
+      ])
+    ).body.toString(),
+  ) as Echo
+  assert.equal(tls.remoteAddress, '2001:db8::5')
+  assert.equal(tls.remoteFamily, 'IPv6')
+  assert.equal(tls.remotePort, null)
+  assert.equal(tls.encrypted, true, 'Express and Koa read req.socket.encrypted for https')
+  // Each connection is its own: the next one, without TLS, is not marked by the one before.
+  const plain = JSON.parse((await request([['REMOTE_ADDR', '198.51.100.2']])).body.toString()) as Echo
+  assert.equal(plain.remoteAddress, '198.51.100.2')
+  assert.equal(plain.encrypted, false)
 })
 
 test('instance answers uwsgi responses without chunked framing and closes, as nginx needs', async (t) => {

@@ -2,10 +2,11 @@
 // every line carries a `<N>` syslog priority and no date of tsgi's own; otherwise, and in a `logto` file, the
 // normal format. The JOURNAL_STREAM value is computed from the very pipe the test reads the output from.
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 
+import { deadlineMs, setUp, writeVassal } from '../../helpers/emperor-harness.js'
 import { httpRequest } from '../../helpers/http-client.js'
 import { appDir, identityArgs } from '../../helpers/instance-setup.js'
 import { startTsgi } from '../../helpers/start-tsgi.js'
@@ -91,4 +92,22 @@ test('logto writes the normal format even when stderr is the journal', async (t)
     lines.some((line) => datePattern.test(line) && line.endsWith('goodbye to tsgi')),
     lines.join('\n'),
   )
+})
+
+test('emperor lines about a vassal that needs the operator carry error and warning priorities under journald', async (t) => {
+  const setup = setUp(t)
+  writeVassal(setup, 'good')
+  writeFileSync(path.join(setup.vassalDir, 'bad.ini'), 'processes = many\n')
+  const tsgi = await startTsgi(t, ['--ini', setup.emperorIni], {
+    cwd: setup.base,
+    launcher: asJournal,
+    readyPattern: null,
+  })
+  await tsgi.waitForOutput(/^<6>\[emperor\] vassal good\.ini: spawning → ready/m, { timeoutMs: deadlineMs })
+  await tsgi.waitForOutput(/^<3>\[emperor\] vassal bad\.ini: config error: /m, { timeoutMs: deadlineMs })
+  await tsgi.waitForOutput(/^<3>\[emperor\] vassal bad\.ini: \S+ → invalid /m, { timeoutMs: deadlineMs })
+  tsgi.signal('SIGTERM')
+  assert.deepEqual(await tsgi.exited(), { code: 0, signal: null })
+  for (const line of linesOf(tsgi.output()))
+    assert.match(line, /^<[346]>\S/, `every line has a priority: ${line}`)
 })

@@ -1,18 +1,21 @@
-// uwsgi vars → an HTTP/1.0 request head, checked as text and by a real Node http.Server parsing it.
+// uwsgi vars → the HTTP/1.0 request they stand for, checked as the text of its head.
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import net from 'node:net'
-import { once } from 'node:events'
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 
 import { TsgiError } from '../../../../src/errors/tsgi-error.js'
 import { readCgiEnvironment } from '../../../../src/protocols/uwsgi/cgi-environment.js'
-import { buildRequestHead } from '../../../../src/protocols/uwsgi/request-head.js'
+import { readRequestHead } from '../../../../src/protocols/uwsgi/request-head.js'
 import type { UwsgiVar } from '../../../../src/protocols/uwsgi/vars-decoder.js'
 import { decodePacketFixture } from '../../../helpers/decode-uwsgi.js'
 
-const headOf = (vars: readonly UwsgiVar[]): string =>
-  buildRequestHead(readCgiEnvironment(vars)).toString('latin1')
+/** The head as a client would have sent it: request line, header lines, blank line. */
+const headOf = (vars: readonly UwsgiVar[]): string => {
+  const { method, url, rawHeaders } = readRequestHead(readCgiEnvironment(vars))
+  let text = `${method} ${url} HTTP/1.0\r\n`
+  for (let index = 0; index < rawHeaders.length; index += 2)
+    text += `${rawHeaders[index] ?? ''}: ${rawHeaders[index + 1] ?? ''}\r\n`
+  return `${text}\r\n`
+}
 const isCode = (code: string) => (error: unknown) => error instanceof TsgiError && error.code === code
 
 test('request head for nginx GET /a?b=1 is an HTTP/1.0 request line and the HTTP_* vars as headers', () => {
@@ -73,14 +76,15 @@ test('request head drops the client framing of a body nginx de-chunked, and hop-
 })
 
 test('request head keeps a WebSocket upgrade as Connection: upgrade', () => {
-  assert.equal(
-    headOf([
-      ['REQUEST_URI', '/ws'],
-      ['HTTP_CONNECTION', 'keep-alive, Upgrade'],
-      ['HTTP_UPGRADE', 'websocket'],
-    ]),
-    'GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n',
-  )
+  const vars: UwsgiVar[] = [
+    ['REQUEST_URI', '/ws'],
+    ['HTTP_CONNECTION', 'keep-alive, Upgrade'],
+    ['HTTP_UPGRADE', 'websocket'],
+  ]
+  assert.equal(headOf(vars), 'GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n')
+  assert.equal(readRequestHead(readCgiEnvironment(vars)).isUpgrade, true)
+  const withoutUpgradeHeader = vars.filter(([key]) => key !== 'HTTP_UPGRADE')
+  assert.equal(readRequestHead(readCgiEnvironment(withoutUpgradeHeader)).isUpgrade, false)
 })
 
 test('request head synthesises Host from SERVER_NAME and SERVER_PORT when HTTP_HOST is missing', () => {
@@ -144,72 +148,4 @@ test('request head refuses a method or a URI that would break the request line',
     assert.throws(() => headOf([['REQUEST_URI', uri]]), isCode('ERR_PROTOCOL_BAD_REQUEST_LINE'))
   }
   assert.match(headOf([['REQUEST_URI', '/\u00e9']]), /^GET \/\u00e9 HTTP\/1\.0/)
-})
-
-/** A real http.Server on loopback, closed when the test ends. */
-async function startServer(t: TestContext, listener: http.RequestListener): Promise<http.Server> {
-  const server = http.createServer(listener)
-  t.after(() => new Promise((resolve) => server.close(resolve)))
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return server
-}
-
-/** Sends raw bytes and returns everything the server wrote until it closed the connection. */
-async function exchange(server: http.Server, bytes: Buffer): Promise<string> {
-  const { port } = server.address() as net.AddressInfo
-  const socket = net.connect(port, '127.0.0.1')
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  socket.write(bytes)
-  await once(socket, 'close')
-  return Buffer.concat(chunks).toString('latin1')
-}
-
-test('request head is parsed by Node http.Server, which answers unchunked and closes', async (t) => {
-  const { packet, body } = decodePacketFixture('nginx-post-form.hex')
-  let seen: { req: http.IncomingMessage; body: string } | undefined
-  const server = await startServer(t, (req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      seen = { req, body: Buffer.concat(chunks).toString() }
-      res.writeHead(201, { 'Content-Type': 'text/plain' })
-      res.write('streamed ')
-      res.end('reply')
-    })
-  })
-  const response = await exchange(
-    server,
-    Buffer.concat([buildRequestHead(readCgiEnvironment(packet.vars)), body]),
-  )
-  assert.ok(seen !== undefined, 'the server saw no request')
-  assert.equal(seen.req.method, 'POST')
-  assert.equal(seen.req.url, '/p%20q/r?x=%20y')
-  assert.equal(seen.req.httpVersion, '1.0')
-  assert.equal(seen.req.headers.cookie, 'a=1; b=2')
-  assert.equal(seen.req.headers['content-length'], '11')
-  assert.equal(seen.body, 'hello=world')
-  assert.match(response, /^HTTP\/1\.1 201 Created\r\n/)
-  assert.doesNotMatch(response, /transfer-encoding/i)
-  assert.match(response, /\r\nConnection: close\r\n/i)
-  assert.ok(response.endsWith('\r\n\r\nstreamed reply'), response)
-})
-
-test('request head of a WebSocket handshake makes Node http.Server emit upgrade', async (t) => {
-  const server = await startServer(t, () => assert.fail('a request event instead of upgrade'))
-  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
-    socket.end(`HTTP/1.1 101 Switching Protocols\r\nX-Saw: ${String(req.headers.upgrade)}\r\n\r\n`)
-  })
-  const head = buildRequestHead(
-    readCgiEnvironment([
-      ['REQUEST_URI', '/ws'],
-      ['HTTP_HOST', 'example.org'],
-      ['HTTP_UPGRADE', 'websocket'],
-      ['HTTP_CONNECTION', 'Upgrade'],
-      ['HTTP_SEC_WEBSOCKET_KEY', 'dGhlIHNhbXBsZSBub25jZQ=='],
-      ['HTTP_SEC_WEBSOCKET_VERSION', '13'],
-    ]),
-  )
-  assert.equal(await exchange(server, head), 'HTTP/1.1 101 Switching Protocols\r\nX-Saw: websocket\r\n\r\n')
 })
