@@ -677,6 +677,12 @@ class Worker:
         self.multiprocess = python["processes"] > 1
         self.requests = 0
         self.count_lock = threading.Lock()
+        # For the master's harakiri (WorkerStatus in src/control/messages.ts): requests begun, and when each
+        # request in flight began. Reported every statusIntervalMs and at once when an idle worker gets busy.
+        self.status_interval = start.get("statusIntervalMs", 0) / 1000.0
+        self.begun = 0
+        self.in_flight = {}
+        self.status_lock = threading.Lock()
         self.selector = selectors.DefaultSelector()
         self.listeners = []
         self.listener_info = {}
@@ -871,7 +877,32 @@ class Worker:
             if error.status is not None:
                 self._refuse(conn, error.status)
             return False
-        return self._run_app(conn, environ, preloaded, info, started)
+        token = object()
+        with self.status_lock:
+            self.begun += 1
+            self.in_flight[token] = started
+            is_first = len(self.in_flight) == 1
+        # Said at once: app code that now blocks (holding the GIL in C, say) would keep the next report back.
+        if is_first and self.status_interval > 0:
+            self.send_status()
+        try:
+            return self._run_app(conn, environ, preloaded, info, started)
+        finally:
+            with self.status_lock:
+                del self.in_flight[token]
+
+    def send_status(self):
+        with self.status_lock:
+            oldest = min(self.in_flight.values()) if self.in_flight else None
+            message = {"type": "status", "requests": self.begun,
+                       "busySinceMs": None if oldest is None else int(oldest * 1000)}
+        self.channel.send(message)
+
+    def report_status(self):
+        """A thread: reports the worker's status every statusIntervalMs, whatever the request threads do."""
+        while True:
+            time.sleep(self.status_interval)
+            self.send_status()
 
     def _refuse(self, conn, status):
         body = ("%d %s\n" % (status, REASONS[status])).encode()
@@ -1266,6 +1297,8 @@ def main():
     if python["autoreloadS"] > 0:
         threading.Thread(target=watch_modules, args=(python["autoreloadS"], channel, log),
                          name="tsgi-autoreload", daemon=True).start()
+    if worker.status_interval > 0:
+        threading.Thread(target=worker.report_status, name="tsgi-status", daemon=True).start()
     channel.send({"type": "ready"})
     worker.serve()
     return 0

@@ -52,6 +52,8 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     isRequestLogOn: !config.disableLogging,
     logDate: config.logDate,
     logPrefix: '',
+    // No master, so nobody to report to (and no harakiri: DESIGN.md's standalone mode).
+    statusIntervalMs: 0,
   }
   const serving = await serveWorker(app, start, log)
   logger.log('tsgi is ready: serving standalone')

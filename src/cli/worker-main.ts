@@ -33,7 +33,7 @@ async function start(message: WorkerStart, logger: Logger): Promise<ServingWorke
     process.send?.({ type: 'load-failed', reason } satisfies WorkerMessage, () => process.exit(4))
     return undefined
   }
-  const serving = await serveWorker(app, message, log)
+  const serving = await serveWorker(app, message, log, send)
   send({ type: 'ready' })
   return serving
 }

@@ -34,6 +34,11 @@ export interface WorkerStart {
   /** strftime-like format for log lines, or undefined for no date. */
   readonly logDate: string | undefined
   readonly logPrefix: string
+  /**
+   * How often the worker reports a WorkerStatus, in ms (and at once whenever it goes from idle to busy);
+   * 0: it reports nothing, as nothing in the master needs it (no `harakiri`).
+   */
+  readonly statusIntervalMs: number
   /** Set for the Python runtime (python/tsgi_worker.py), which loads `python.apps` instead of `app`. */
   readonly python?: PythonWorkerStart | undefined
 }
@@ -70,9 +75,27 @@ export type WorkerMessage =
   | { readonly type: 'load-failed'; readonly reason: string }
   /** Reload the workers (a rolling reload), e.g. py-autoreload saw a module file change. */
   | { readonly type: 'reload'; readonly reason: string }
+  | WorkerStatus
+
+/**
+ * Worker → master, every `statusIntervalMs` and at once when an idle worker starts a request (a worker then
+ * stuck in that request may never report again): what the master's harakiri and its logs need.
+ */
+export interface WorkerStatus {
+  readonly type: 'status'
+  /** Requests this worker has begun since it started. */
+  readonly requests: number
+  /** Epoch ms at which its oldest request still in flight began; null when it has none. */
+  readonly busySinceMs: number | null
+}
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null || !('type' in value)) return false
+  if (isMessageOf(value, 'status'))
+    return (
+      typeof value.requests === 'number' &&
+      (value.busySinceMs === null || typeof value.busySinceMs === 'number')
+    )
   return (
     value.type === 'ready' ||
     ((value.type === 'load-failed' || value.type === 'reload') &&

@@ -44,6 +44,14 @@ function servingStatus(workers: number): string {
   return `${workers} worker${workers === 1 ? '' : 's'} serving`
 }
 
+/** How often workers report their status: often enough for `harakiri` to act within half of it; never without. */
+function statusIntervalFor(config: Config): number {
+  return config.harakiri > 0 ? Math.min(1_000, Math.max(100, config.harakiri / 2)) : 0
+}
+
+/** How often the master looks for a worker to harakiri. */
+const harakiriCheckMs = 250
+
 export async function runInstance(
   initial: LoadResult,
   /** Reads the config again; under an emperor, from the command line it last sent (undefined: as started). */
@@ -86,6 +94,7 @@ export async function runInstance(
         isRequestLogOn: !current.disableLogging,
         logDate: current.logDate,
         logPrefix,
+        statusIntervalMs: statusIntervalFor(current),
         python: runtime.pythonStart(lastLoadFailure),
       }
       const child = spawnWorker({
@@ -136,7 +145,13 @@ export async function runInstance(
 
   /** Sockets a successor master adopted: never vacuumed by this one. */
   let handedOver: ReadonlySet<string> = new Set()
+  // harakiri (as uWSGI): a worker whose request runs too long is killed, and its slot respawned.
+  const harakiriTimer = setInterval(() => {
+    if (config !== undefined && config.harakiri > 0) pool.harakiri(config.harakiri)
+  }, harakiriCheckMs)
+  harakiriTimer.unref()
   const cleanUp = (): void => {
+    clearInterval(harakiriTimer)
     for (const watcher of watchers) watcher.close()
     if (config?.vacuum === true) {
       vacuumListeners(listeners, logger, handedOver)

@@ -24,6 +24,11 @@ export class WorkerHandle {
   readonly exited: Promise<WorkerExit>
   #state: WorkerState = 'starting'
   #loadFailure: string | undefined
+  /** From its latest WorkerStatus: requests begun, and when its oldest request in flight began (or null). */
+  #requests = 0
+  #busySinceMs: number | null = null
+  /** Set when the master's harakiri killed it: its death is the cure, not a failure to back off from. */
+  #isHarakiri = false
   readonly #child: ChildProcess
 
   /** `onReload`: the worker asks for a rolling reload of the instance (py-autoreload). */
@@ -48,7 +53,10 @@ export class WorkerHandle {
     this.ready = new Promise((resolve) => {
       child.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return
-        if (message.type === 'reload') onReload?.(message.reason)
+        if (message.type === 'status') {
+          this.#requests = message.requests
+          this.#busySinceMs = message.busySinceMs
+        } else if (message.type === 'reload') onReload?.(message.reason)
         else if (message.type === 'ready' && this.#state === 'starting') {
           this.#state = 'ready'
           resolve(true)
@@ -72,6 +80,29 @@ export class WorkerHandle {
 
   get loadFailure(): string | undefined {
     return this.#loadFailure
+  }
+
+  /** Requests begun, as the worker last reported (0 without `harakiri`, when workers report nothing). */
+  get requests(): number {
+    return this.#requests
+  }
+
+  get isHarakiri(): boolean {
+    return this.#isHarakiri
+  }
+
+  /**
+   * The master's harakiri: SIGKILL when the worker's oldest request in flight began more than `limitMs`
+   * ago, by its latest report. A worker stuck in that request never reports again, and needs not to: its
+   * last report already says when the request began. Returns how long it had run when it killed, else 0.
+   */
+  harakiri(limitMs: number, nowMs: number): number {
+    if (this.#state === 'exited' || this.#isHarakiri || this.#busySinceMs === null) return 0
+    const ranMs = nowMs - this.#busySinceMs
+    if (ranMs <= limitMs) return 0
+    this.#isHarakiri = true
+    this.#child.kill('SIGKILL')
+    return ranMs
   }
 
   /** Tells the worker to finish its requests and exit; SIGKILL after `mercyMs`. Resolves on exit. */

@@ -89,14 +89,15 @@ export class WorkerPool {
     this.#slots.set(worker.workerId, undefined)
     const lived = Date.now() - worker.startedAt
     const failures =
-      lived < minHealthyLifetimeMs || worker.loadFailure !== undefined
+      (lived < minHealthyLifetimeMs && !worker.isHarakiri) || worker.loadFailure !== undefined
         ? (this.#failures.get(worker.workerId) ?? 0) + 1
         : 0
     this.#failures.set(worker.workerId, failures)
     const delay = failures === 0 ? 0 : Math.min(maxRespawnDelayMs, this.#respawnDelayMs * 2 ** (failures - 1))
     const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`
+    const served = worker.requests === 0 ? '' : ` after ${worker.requests} requests`
     this.#logger.log(
-      `worker ${worker.workerId} (pid: ${worker.pid ?? '?'}) died (${how})` +
+      `worker ${worker.workerId} (pid: ${worker.pid ?? '?'}) died (${how})${served}` +
         (delay === 0 ? ', respawning' : `, respawning in ${delay}ms`),
     )
     const timer = setTimeout(() => {
@@ -148,6 +149,22 @@ export class WorkerPool {
       `reload done: generation ${generation} serves with ${size} worker${size === 1 ? '' : 's'}`,
     )
     return { isDone: true }
+  }
+
+  /** The master's harakiri over every live worker (current and draining): see WorkerHandle.harakiri. */
+  harakiri(limitMs: number): void {
+    const now = Date.now()
+    const live = [...this.#slots.values(), ...this.#draining].filter(
+      (w): w is WorkerHandle => w !== undefined,
+    )
+    for (const worker of live) {
+      const ranMs = worker.harakiri(limitMs, now)
+      if (ranMs === 0) continue
+      this.#logger.error(
+        `*** HARAKIRI ON WORKER ${worker.workerId} (pid: ${worker.pid ?? '?'}): a request has run for ` +
+          `${(ranMs / 1000).toFixed(1)} s, over harakiri = ${limitMs / 1000} s: killed ***`,
+      )
+    }
   }
 
   #retire(worker: WorkerHandle): void {

@@ -3,7 +3,7 @@
 import type http from 'node:http'
 import net from 'node:net'
 
-import type { WorkerStart } from '../control/messages.js'
+import type { WorkerStart, WorkerStatus } from '../control/messages.js'
 import { RequestLog } from './request-log.js'
 import { serveUwsgiConnection } from './serve-uwsgi.js'
 
@@ -17,10 +17,22 @@ export async function serveWorker(
   app: http.Server,
   start: WorkerStart,
   log: (line: string) => void,
+  /** Where WorkerStatus messages go (the master's channel); none for a standalone process. */
+  report?: (status: WorkerStatus) => void,
 ): Promise<ServingWorker> {
   /** Every accepted client socket until it closes: a drain ends when this is empty. */
   const sockets = new Set<net.Socket>()
-  const inFlight = new Set<http.ServerResponse>()
+  /** Each response in flight → when its request began (epoch ms, for the master's harakiri). */
+  const inFlight = new Map<http.ServerResponse, number>()
+  let requests = 0
+  const isReporting = report !== undefined && start.statusIntervalMs > 0
+  const sendStatus = (): void => {
+    let busySinceMs: number | null = null
+    for (const startedAt of inFlight.values()) busySinceMs = Math.min(busySinceMs ?? startedAt, startedAt)
+    report?.({ type: 'status', requests, busySinceMs })
+  }
+  const statusTimer = isReporting ? setInterval(sendStatus, start.statusIntervalMs) : undefined
+  statusTimer?.unref()
   let isDraining = false
   let onDrained: (() => void) | undefined
   const checkDrained = (): void => {
@@ -34,7 +46,10 @@ export async function serveWorker(
   }
   // First in line, before the app's own listener: bookkeeping for drain and the request log.
   app.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    inFlight.add(res)
+    requests++
+    inFlight.set(res, Date.now())
+    // Said at once: app code that now blocks the event loop would keep the next periodic report from going.
+    if (isReporting && inFlight.size === 1) sendStatus()
     res.on('close', forget)
     if (isDraining) res.setHeader('Connection', 'close')
     requestLog?.track(req, res)
@@ -74,7 +89,7 @@ export async function serveWorker(
         onDrained = resolve
         // Closing our copy of a listening fd never unlinks its path: Node only unlinks paths it bound itself.
         for (const server of servers) server.close()
-        for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close')
+        for (const res of inFlight.keys()) if (!res.headersSent) res.setHeader('Connection', 'close')
         app.closeIdleConnections()
         checkDrained()
       })

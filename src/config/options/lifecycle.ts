@@ -82,9 +82,11 @@ export const lifecycleOptions = defineOptions('Lifecycle: reloads, limits, recyc
     default: 0,
     doc: 'Kill a worker whose current request has run longer than this (0 = off)',
     details:
-      'A number of seconds or a duration. The master kills the whole worker process, with every request ' +
-      'in it, and spawns a new one, as in uWSGI.',
-    plannedIn: 'later',
+      'A number of seconds or a duration. The master kills the whole worker process (SIGKILL), with every ' +
+      'request in it, and spawns a new one at once, as in uWSGI; it logs `*** HARAKIRI ON WORKER N … ***`. ' +
+      'Workers report when their oldest request in flight began (at once when they get busy, then every ' +
+      'half of harakiri, at most every second), so a worker stuck in a busy loop is caught too, within ' +
+      'about half a second after the limit.',
   }),
   'harakiri-verbose': one({
     roles: instance,

@@ -480,3 +480,39 @@ test(
     }
   },
 )
+
+test(
+  'harakiri kills a Python worker whose request runs too long, and its slot serves again',
+  { skip },
+  async (t) => {
+    const served = await servePython(t, ['--module', 'validated_app', '--processes', '1', '--harakiri', '2'])
+    const [stuck] = served.tsgi.workerPids()
+    assert.equal((await httpRequest({ socketPath: served.httpSocket, path: '/' })).status, 200)
+    // The gate file is never created: the request stays in flight until harakiri ends it.
+    const held = httpRequest(
+      { socketPath: served.httpSocket, path: '/gate?never-opened' },
+      { timeoutMs: deadlineMs },
+    ).then(
+      () => 'answered',
+      () => 'failed',
+    )
+    await served.tsgi.waitForOutput(
+      /\*\*\* HARAKIRI ON WORKER 1 \(pid: \d+\): a request has run for [\d.]+ s/,
+      {
+        timeoutMs: deadlineMs,
+      },
+    )
+    assert.equal(await held, 'failed')
+    await served.tsgi.waitForOutput(
+      new RegExp(`worker 1 \\(pid: ${stuck}\\) died \\(signal SIGKILL\\) after 2 requests`),
+    )
+    await waitFor(
+      'a new worker',
+      () => (served.tsgi.workerPids().some((pid) => pid !== stuck) ? true : undefined),
+      {
+        timeoutMs: deadlineMs,
+      },
+    )
+    assert.equal((await httpRequest({ socketPath: served.httpSocket, path: '/' })).status, 200)
+  },
+)
