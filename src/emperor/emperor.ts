@@ -26,6 +26,7 @@ import { startEmperorControl, type EmperorControl } from './control-server.js'
 import { createMonitor } from './monitors/create-monitor.js'
 import type { Monitor, VassalFile } from './monitors/monitor.js'
 import { spawnVassal, tyrantIdentity, tyrantRefusal, vassalCommandLine } from './spawn-vassal.js'
+import { vacuumVassalSockets } from './vacuum-vassal-sockets.js'
 import { validateVassal } from './validate-vassal.js'
 import { EmperorNotify } from './emperor-notify.js'
 import { EmperorSockets } from './emperor-sockets.js'
@@ -99,6 +100,7 @@ export async function runEmperor(
     refusal: (file) => tyrantRefusal(file, config),
     validate: (file) => sockets.remember(file, validateVassal(file, config)),
     commandLine: (file) => vassalCommandLine(file, config),
+    vacuum: (vassal, paths) => vacuumVassalSockets(vassal.name, paths, logger),
     spawn: (file, validation) =>
       spawnVassal(file, config, {
         chownGrant: validation.chownGrant,

@@ -108,7 +108,13 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
     const values = result.config as unknown as Record<string, unknown>
     const key = masterOptions.map((name) => JSON.stringify(values[camelCase(name)] ?? null))
     const addresses = collisionKeys(addressOptions.map((name) => values[camelCase(name)]))
-    return { isValid: true, masterKey: key.join('|'), files: result.files, addresses }
+    return {
+      isValid: true,
+      masterKey: key.join('|'),
+      files: result.files,
+      addresses,
+      isVacuum: result.config.vacuum,
+    }
   }
   const { uid, gid } = tyrantIdentity(file, config)
   if (uid === 0 || gid === 0)
@@ -148,5 +154,13 @@ export function validateVassal(file: VassalFile, config: Config): Validation {
     Object.entries(printed.options).map(([name, option]) => [name, option?.value]),
   )
   const chownGrant = socketChownGrant(values, cwd)
-  return { isValid: true, masterKey: key.join('|'), files: printed.files, addresses, chownGrant }
+  // isVacuum false: the emperor never removes anything for a tyrant vassal, which vacuums as its owner.
+  return {
+    isValid: true,
+    masterKey: key.join('|'),
+    files: printed.files,
+    addresses,
+    chownGrant,
+    isVacuum: false,
+  }
 }

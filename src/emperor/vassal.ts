@@ -17,8 +17,15 @@ export type Validation =
       readonly isValid: true
       readonly masterKey: string
       readonly files: readonly string[]
-      /** Its listening socket addresses, as written (socket, http-socket, …). */
+      /**
+       * What its listening addresses collide with: `tcp:PORT`, `unix:PATH`, `abstract:NAME` (validate-vassal.ts).
+       */
       readonly addresses: readonly string[]
+      /**
+       * `vacuum` is on and the emperor may finish it: a vassal that dropped privileges may not unlink its
+       * sockets in a root-owned directory such as /run/tsgi. Never for a tyrant vassal.
+       */
+      readonly isVacuum: boolean
       /** Tyrant mode: the sockets the emperor may chown for it, and to whom (chown-socket). */
       readonly chownGrant?: SocketChownGrant | undefined
     }
@@ -35,6 +42,8 @@ export interface VassalContext {
   refusal(file: VassalFile): string | undefined
   /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
   validate(file: VassalFile): Validation
+  /** After a vassal with `vacuum` stopped: removes what it left of its unix sockets (stale ones only). */
+  vacuum(vassal: Vassal, paths: readonly string[]): Promise<void>
   /** The command line the vassal's config is read from: sent with each reload, as it can change. */
   commandLine(file: VassalFile): readonly string[]
   /** Starts the vassal's process, or says why it is refused (tyrant rules). */
@@ -110,6 +119,7 @@ export class Vassal {
   #throttleMs = 0
   #masterKey: string | undefined
   #addresses: readonly string[] = []
+  #isVacuum = false
   /**
    * The previous process while its replacement starts (its sockets changed, and none of the new ones is
    * an old one): stopped once the new one serves; serving again if the new one fails.
@@ -274,6 +284,7 @@ export class Vassal {
     this.#configError = undefined
     this.#masterKey = validation.masterKey
     this.#addresses = validation.addresses
+    this.#isVacuum = validation.isVacuum
     this.#includes = stampIncludes(validation.files, this.#file.path)
     const spawned = this.#context.spawn(this.#file, validation)
     if ('refused' in spawned) {
@@ -521,6 +532,10 @@ export class Vassal {
         const retiring = this.#retiring
         this.#retiring = undefined
         await Promise.all([this.#terminate(this.#child, signal), this.#terminate(retiring, signal)])
+        if (this.#isVacuum) {
+          const paths = this.#addresses.flatMap((key) => (key.startsWith('unix:') ? [key.slice(5)] : []))
+          await this.#context.vacuum(this, paths)
+        }
       } else {
         this.#state = 'stopping'
         this.#transition('stopped', why ?? 'removed')

@@ -198,8 +198,8 @@ export function vacuumListeners(
       if (code === 'EACCES' || code === 'EPERM')
         logger.log(
           `vacuum: cannot remove ${inode.path}: permission denied to uid ${process.getuid?.() ?? '?'} in ` +
-            `${path.dirname(inode.path)} (make that directory writable by the instance's user; a stale ` +
-            'socket left there is replaced at the next start)',
+            `${path.dirname(inode.path)} (a root emperor removes it once this vassal has stopped; else make that ` +
+            "directory writable by the instance's user; a stale socket left there is replaced at the next start)",
         )
       else if (code !== 'ENOENT') logger.log(`vacuum: cannot remove ${inode.path}: ${String(error)}`)
     }

@@ -74,5 +74,11 @@ test(
 
     emperor.signal('SIGTERM')
     assert.equal((await emperor.exited(90_000)).code, 0)
+    // The vassal, as nobody, cannot unlink in the root-owned /run/tsgi: its emperor finishes its vacuum.
+    assert.match(
+      emperor.output(),
+      /vassal hello\.ini: vacuum: removed its stale socket \/run\/tsgi\/hello\.sock/,
+    )
+    assert.equal(existsSync(socket), false, 'vacuum removed the socket')
   },
 )
