@@ -1,22 +1,14 @@
 #!/usr/bin/env node
-// argv → verb or role. The only module that ends the process (STYLE.md habit 7).
+// argv → verb or role. The only module that ends the process (STYLE.md habit 7). Each verb and role is
+// imported when it is chosen: every vassal master and emperor starts here, and loading only its own
+// modules saves a third of its start-up imports (bench/README.md, the emperor).
 import type { DiagnosticList } from '../config/diagnostic.js'
 import { loadConfig } from '../config/resolve-config.js'
-import { runEmperor } from '../emperor/emperor.js'
-import { runInstance } from '../instance/instance.js'
-import { runStandalone } from './run-standalone.js'
 import { makeError, TsgiError } from '../errors/tsgi-error.js'
 import { Logger } from '../observe/logger.js'
 import { isStderrJournal, withPriority, type LogLevel } from '../observe/journal.js'
 import { tsgiVersion } from '../observe/version.js'
 import { isPythonApp } from '../runtimes/python/python-runtime.js'
-import { needsCapabilityRestart, restartWithCapabilities } from '../platform/restart-with-capabilities.js'
-import { runCheck } from './commands/check.js'
-import { allOptionsJson, generalHelp, topicHelp } from './commands/help.js'
-import { runPrintConfig } from './commands/print-config.js'
-import { runStatus } from './commands/status.js'
-import { runSystemdUnit } from './commands/systemd-unit.js'
-import { runVassalCommand } from './commands/vassal-command.js'
 import { splitVerbArgs } from './commands/verb-args.js'
 import { ExitCode, exitCodeOf, exitCodeOfAll } from './exit-codes.js'
 import { formatDiagnostic, formatError, styleFor } from './report-error.js'
@@ -50,20 +42,20 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     first === '-h' ||
     (first === 'help' && (rest.length === 0 || isOnlyFormat(rest)))
   ) {
-    if (isOnlyFormat(rest)) {
-      out.write(allOptionsJson())
+    return import('./commands/help.js').then(({ allOptionsJson, generalHelp }) => {
+      out.write(isOnlyFormat(rest) ? allOptionsJson() : generalHelp())
       return ExitCode.Ok
-    }
-    out.write(generalHelp())
-    return ExitCode.Ok
+    })
   }
   if (first === 'help') {
     const args = splitVerbArgs(rest, [])
     if (args instanceof TsgiError) return fail(args)
-    const text = topicHelp(args.rest[0] ?? '', args.format)
-    if (text instanceof TsgiError) return fail(text)
-    out.write(text)
-    return ExitCode.Ok
+    return import('./commands/help.js').then(({ topicHelp }) => {
+      const text = topicHelp(args.rest[0] ?? '', args.format)
+      if (text instanceof TsgiError) return fail(text)
+      out.write(text)
+      return ExitCode.Ok
+    })
   }
   if (first === 'check' || first === 'print-config') {
     const args = splitVerbArgs(rest, first === 'print-config' ? ['--all'] : [])
@@ -72,18 +64,24 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
       return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))
     }
     return first === 'check'
-      ? runCheck(args, { out, style: outStyle, env })
-      : runPrintConfig(args, { out, err, style, env })
+      ? import('./commands/check.js').then(({ runCheck }) => runCheck(args, { out, style: outStyle, env }))
+      : import('./commands/print-config.js').then(({ runPrintConfig }) =>
+          runPrintConfig(args, { out, err, style, env }),
+        )
   }
   if (first === 'status') {
     const args = splitVerbArgs(rest, ['--http'])
     if (args instanceof TsgiError) return fail(args)
-    return runStatus(args, { out, err, style: outStyle, errStyle: style, env })
+    return import('./commands/status.js').then(({ runStatus }) =>
+      runStatus(args, { out, err, style: outStyle, errStyle: style, env }),
+    )
   }
   if (first === 'reload' || first === 'stop' || first === 'start') {
     const args = splitVerbArgs(rest, [])
     if (args instanceof TsgiError) return fail(args)
-    return runVassalCommand(first, args, { out, err, errStyle: style, env })
+    return import('./commands/vassal-command.js').then(({ runVassalCommand }) =>
+      runVassalCommand(first, args, { out, err, errStyle: style, env }),
+    )
   }
   if (first === undefined) {
     return fail(makeError('ERR_USAGE_NOTHING_TO_DO', {}))
@@ -98,14 +96,17 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
     return exitCodeOfAll(kinds)
   }
   if (first === 'systemd-unit') {
-    const outcome = runSystemdUnit(rest, { out, env })
-    if (outcome instanceof TsgiError) return fail(outcome)
-    return outcome === undefined ? ExitCode.Ok : failConfig(outcome)
+    return import('./commands/systemd-unit.js').then(({ runSystemdUnit }) => {
+      const outcome = runSystemdUnit(rest, { out, env })
+      if (outcome instanceof TsgiError) return fail(outcome)
+      return outcome === undefined ? ExitCode.Ok : failConfig(outcome)
+    })
   }
 
   // Run a role: load, report every problem, and start only a config without errors.
   const result = loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })
-  if (result.config === undefined) return failConfig(result.diagnostics)
+  const config = result.config
+  if (config === undefined) return failConfig(result.diagnostics)
   for (const d of result.diagnostics.items) writeErr(formatDiagnostic(d, style), 'warning')
   // A role runs until it stops; its outcome becomes the exit code, a TsgiError one clear line.
   const run = (outcome: Promise<'stopped' | 'app-load-failed' | number>): Promise<ExitCode> =>
@@ -123,24 +124,31 @@ function main(argv: readonly string[]): ExitCode | Promise<ExitCode> {
       },
     )
   if (result.role === 'emperor') {
-    // Method (c) started as root: `cap` is kept by re-starting as `uid`/`gid` through setpriv.
-    if (needsCapabilityRestart(result.config))
-      return run(restartWithCapabilities(result.config, new Logger({ dateFormat: result.config.logDate })))
-    return run(runEmperor(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() })))
+    const emperor = async (): Promise<'stopped' | number> => {
+      // Method (c) started as root: `cap` is kept by re-starting as `uid`/`gid` through setpriv.
+      const capabilities = await import('../platform/restart-with-capabilities.js')
+      if (capabilities.needsCapabilityRestart(config))
+        return capabilities.restartWithCapabilities(config, new Logger({ dateFormat: config.logDate }))
+      const { runEmperor } = await import('../emperor/emperor.js')
+      return runEmperor(result, () => loadConfig({ argv, env, useEnvOptions: true, cwd: process.cwd() }))
+    }
+    return run(emperor())
   }
   // DESIGN.md: outside the emperor, `master = false` (with one process) runs the app in that one process.
   // The Python runtime's app never runs in the Node process: it keeps its master (said in docs/python.md).
   if (
     result.provenance.has('master') &&
-    !result.config.master &&
+    !config.master &&
     env.TSGI__VASSAL_NAME === undefined &&
-    !isPythonApp(result.config)
+    !isPythonApp(config)
   ) {
-    return run(runStandalone(result))
+    return run(import('./run-standalone.js').then(({ runStandalone }) => runStandalone(result)))
   }
   return run(
-    runInstance(result, (commandLine) =>
-      loadConfig({ argv: commandLine ?? argv, env, useEnvOptions: true, cwd: process.cwd() }),
+    import('../instance/instance.js').then(({ runInstance }) =>
+      runInstance(result, (commandLine) =>
+        loadConfig({ argv: commandLine ?? argv, env, useEnvOptions: true, cwd: process.cwd() }),
+      ),
     ),
   )
 }
