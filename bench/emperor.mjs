@@ -9,16 +9,12 @@
 // Usage: npm run build && node bench/emperor.mjs [--repeats 5] [--vassals 50] [--no-uwsgi]
 import { execFileSync, spawn } from 'node:child_process'
 import {
-  chmodSync,
   chownSync,
   copyFileSync,
-  existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
@@ -28,10 +24,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
+
+import { makeScratch, tsgiMainPath } from './scratch.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const projectRoot = path.dirname(here)
 /** Bounds every wait: a hang fails the run instead of stalling it. */
 const deadlineMs = 120_000
 
@@ -57,25 +54,9 @@ const isRoot = process.getuid() === 0
 const nobody = { uid: 65534, gid: 65534 }
 
 // tsgi runs from a copy every user can read when the checkout is not (as the tests do).
-const installHelper = path.join(projectRoot, 'dist', 'test', 'helpers', 'tsgi-install.js')
-if (!existsSync(installHelper)) throw new Error('build first: npm run build')
-const { tsgiMain } = await import(pathToFileURL(installHelper).href)
-
-const work = mkdtempSync(path.join(os.tmpdir(), 'tsgi-bench-emperor-'))
-chmodSync(work, 0o755)
-const children = new Set()
-const cleanUp = () => {
-  for (const child of children) {
-    try {
-      process.kill(-child.pid, 'SIGKILL')
-    } catch {
-      // Already gone.
-    }
-  }
-  rmSync(work, { recursive: true, force: true })
-}
-process.on('exit', cleanUp)
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
+const tsgiMain = await tsgiMainPath()
+const scratch = makeScratch('tsgi-bench-emperor-')
+const work = scratch.dir
 
 for (const app of ['pid.mjs', 'pid.py', 'node-server.mjs']) {
   copyFileSync(path.join(here, 'apps', app), path.join(work, app))
@@ -94,11 +75,10 @@ function makeDirs(kind) {
 /** Starts a program in its own process group (so cleanUp can kill all of it), output kept for errors. */
 function start(command, args, cwd) {
   const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
+  scratch.track(child)
   let output = ''
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))
-  child.on('exit', () => children.delete(child))
   return { child, output: () => output }
 }
 
@@ -199,7 +179,7 @@ const identityLines = isRoot ? ['uid = nobody', 'gid = nogroup'] : []
 const kinds = {
   tsgi: {
     emperorIni: (dirs) => [`emperor = ${dirs.vassals}`, 'emperor-freq = 3'],
-    start: (ini, dirs) => start(process.execPath, [tsgiMain(), '--ini', ini], dirs.base),
+    start: (ini, dirs) => start(process.execPath, [tsgiMain, '--ini', ini], dirs.base),
     startedPattern: /The Emperor is governing 0 vassals/,
     vassal: (dirs, name) => [
       `http-socket = ${path.join(dirs.run, `${name}.sock`)}`,

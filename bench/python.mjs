@@ -8,13 +8,11 @@
 //   npm run build && node bench/python.mjs [--duration S] [--connections N] [--rounds N] [--only NAME,...]
 import { execFileSync, spawn } from 'node:child_process'
 import {
-  chmodSync,
   chownSync,
   closeSync,
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   rmSync,
@@ -24,6 +22,8 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { makeScratch, tsgiMainPath } from './scratch.mjs'
 
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const python = '/usr/bin/python3'
@@ -50,22 +50,11 @@ if (process.getuid?.() !== 0) {
 
 // --- one temp dir (0755, owned by nobody so sockets can be bound there), removed on every way out
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'tsgi-bench-py-'))
-chmodSync(work, 0o755)
+const scratch = makeScratch('tsgi-bench-py-')
+const work = scratch.dir
 chownSync(work, nobody.uid, nobody.gid)
-const started = new Set()
-function cleanUp() {
-  for (const child of started) {
-    try {
-      process.kill(-child.pid, 'SIGKILL')
-    } catch {
-      // Already gone.
-    }
-  }
-  rmSync(work, { recursive: true, force: true })
-}
-process.on('exit', cleanUp)
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
+// tsgi from a place the workers (nobody) can read, as the tests run it.
+const tsgiMain = await tsgiMainPath()
 
 writeFileSync(
   path.join(work, 'hello.py'),
@@ -91,8 +80,7 @@ function launch(name, command, args, options = {}) {
   })
   closeSync(out)
   child.log = log
-  started.add(child)
-  child.once('exit', () => started.delete(child))
+  scratch.track(child)
   return child
 }
 
@@ -173,13 +161,12 @@ const djangoEnv = { DJANGO_SETTINGS_MODULE: 'mysite.bench_settings' }
 
 function tsgiServer(protocol) {
   return (app, socket) => {
-    const main = path.join(projectDir, 'dist', 'src', 'cli', 'main.js')
     const flag = protocol === 'http' ? '--http-socket' : '--socket'
     return launch(
       `tsgi-${protocol}-${app}`,
       process.execPath,
       [
-        main,
+        tsgiMain,
         flag,
         socket,
         ...appArgs.tsgi(app),

@@ -10,12 +10,9 @@
 // removed, also on Ctrl-C, SIGTERM or an error.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
-  accessSync,
   chmodSync,
   closeSync,
-  constants,
   copyFileSync,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -23,7 +20,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs'
 import http from 'node:http'
@@ -31,6 +27,8 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { tsgiMainPath } from './scratch.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const projectDir = path.resolve(benchDir, '..')
@@ -408,35 +406,15 @@ function canConnect(port) {
 // Servers
 
 /** Set up once: the app directory (0755, app file 0644) and the tsgi build every worker can read. */
-function prepare(options) {
+async function prepare(options) {
   const appDir = makeTempDir('tsgi-bench-app-')
   const app = path.join(appDir, 'hello.mjs')
   copyFileSync(path.join(benchDir, 'apps', 'hello.mjs'), app)
   chmodSync(app, 0o644)
-  return { appDir, app, tsgiMain: tsgiMain(options.copyBuild), options }
-}
-
-/** Every directory on the way to `file` lets others in, and `file` lets others read it. */
-function isWorldReadable(file) {
-  let current = path.resolve(file)
-  if ((statSync(current).mode & 0o004) === 0) return false
-  while (current !== path.dirname(current)) {
-    current = path.dirname(current)
-    if ((statSync(current).mode & 0o001) === 0) return false
-  }
-  return true
-}
-
-/** As test/helpers/tsgi-install.ts: the checkout's build, or a 0755 copy of its runtime parts. */
-function tsgiMain(forceCopy) {
   if (!existsSync(builtMain)) fail(`${builtMain} is missing: run \`npm run build\` first`)
-  accessSync(builtMain, constants.R_OK)
-  if (!forceCopy && (!asRoot || isWorldReadable(builtMain))) return builtMain
-  const dir = makeTempDir('tsgi-bench-install-')
-  for (const part of ['package.json', 'dist/src', 'node_modules']) {
-    cpSync(path.join(projectDir, part), path.join(dir, part), { recursive: true, dereference: true })
-  }
-  return path.join(dir, 'dist', 'src', 'cli', 'main.js')
+  // The checkout's build, or a 0755 copy of its runtime parts (test/helpers/tsgi-install.ts decides).
+  const tsgiMain = await tsgiMainPath({ isCopyForced: options.copyBuild })
+  return { appDir, app, tsgiMain, options }
 }
 
 /** tsgi reads any TSGI_<NAME> variable as an option: none of the caller's may change what is measured. */
@@ -951,7 +929,7 @@ async function main() {
   if (loadgen === 'node')
     console.error('bench: wrk is not installed; using bench/loadgen.mjs, far slower than wrk')
 
-  const ctx = { ...prepare(options), loadgen }
+  const ctx = { ...(await prepare(options)), loadgen }
   const results = new Map(selected.map((s) => [s.name, []]))
   const total = selected.length * options.rounds
   let step = 0

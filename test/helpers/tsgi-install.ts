@@ -21,12 +21,16 @@ function isWorldReadable(file: string): boolean {
   return true
 }
 
-/** The root of a tsgi build that every test user can read and run. */
-export function tsgiRoot(): string {
-  if (installed !== undefined) return installed
+/**
+ * The root of a tsgi build that every test user can read and run. `isCopyForced`: a copy even when the
+ * checkout is readable (bench/run.mjs --copy-build).
+ */
+export function tsgiRoot(options: { readonly isCopyForced?: boolean } = {}): string {
+  const isCopyForced = options.isCopyForced === true
+  if (installed !== undefined && !(isCopyForced && installed === projectPath())) return installed
   const main = projectPath('dist', 'src', 'cli', 'main.js')
   accessSync(main, constants.R_OK)
-  if (isWorldReadable(main)) {
+  if (!isCopyForced && isWorldReadable(main)) {
     installed = projectPath()
     return installed
   }
@@ -43,6 +47,6 @@ export function tsgiRoot(): string {
   return dir
 }
 
-export function tsgiMain(): string {
-  return path.join(tsgiRoot(), 'dist', 'src', 'cli', 'main.js')
+export function tsgiMain(options: { readonly isCopyForced?: boolean } = {}): string {
+  return path.join(tsgiRoot(options), 'dist', 'src', 'cli', 'main.js')
 }
