@@ -242,7 +242,7 @@ const has = (command, args) => {
   }
 }
 const missing = {
-  tsgi: existsSync(path.join(projectDir, 'dist', 'src', 'cli', 'main.js'))
+  tsgi: existsSync(path.join(projectDir, 'dist', 'bundle', 'cli', 'main.js'))
     ? undefined
     : 'npm run build first',
   uwsgi: has('uwsgi', ['--plugin', 'python3', '--version'])

@@ -5,7 +5,7 @@
 //
 //   npm run build && node bench/run.mjs [--duration S] [--connections N] [--only NAME[,NAME]] ...
 //
-// Plain ESM JavaScript with no build step; it runs the built CLI at dist/src/cli/main.js.
+// Plain ESM JavaScript with no build step; it runs the built CLI, the bundle at dist/bundle/cli/main.js.
 // Everything it starts runs in its own process group and is stopped at the end, and every temp dir is
 // removed, also on Ctrl-C, SIGTERM or an error.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -32,7 +32,7 @@ import { tsgiMainPath } from './scratch.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const projectDir = path.resolve(benchDir, '..')
-const builtMain = path.join(projectDir, 'dist', 'src', 'cli', 'main.js')
+const builtMain = path.join(projectDir, 'dist', 'bundle', 'cli', 'main.js')
 const nginxBinary = '/usr/sbin/nginx'
 const helloBody = 'Hello, World!\n'
 const asRoot = process.getuid?.() === 0

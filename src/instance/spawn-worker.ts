@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 import type { Config } from '../config/options/registry.js'
 
+/** The worker's entry, beside the main one: dist/src/cli/ for tsc's output, dist/bundle/cli/ for the bundle. */
 export const workerMainPath = fileURLToPath(new URL('../cli/worker-main.js', import.meta.url))
 
 /** Variables that belong to this process's own supervisor and must never reach app code (DESIGN.md). */

@@ -1,10 +1,10 @@
-// The version of tsgi, read once from its package.json (two levels above dist/src/observe/).
+// The version of tsgi, read once from its package.json.
 import { readFileSync } from 'node:fs'
 
+import { packageFile } from '../platform/package-file.js'
+
 function readVersion(): string {
-  const packageJson: unknown = JSON.parse(
-    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-  )
+  const packageJson: unknown = JSON.parse(readFileSync(packageFile('package.json'), 'utf8'))
   if (typeof packageJson === 'object' && packageJson !== null && 'version' in packageJson) {
     return String(packageJson.version)
   }

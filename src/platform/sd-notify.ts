@@ -5,6 +5,8 @@
 // says once that systemd hears nothing from it.
 import { createRequire } from 'node:module'
 
+import { packageFile } from './package-file.js'
+
 /** The addon's three calls; each returns a negative errno on failure. */
 interface NotifySocketBinding {
   open(): number
@@ -18,10 +20,10 @@ function isBinding(value: unknown): value is NotifySocketBinding {
   return ['open', 'send', 'close'].every((name) => typeof candidate[name] === 'function')
 }
 
-/** The built addon (from dist/src/platform/ to the package root's build/), or why it cannot be used. */
+/** The built addon (in the package's build/Release/), or why it cannot be used. */
 function loadBinding(): NotifySocketBinding | string {
   try {
-    const loaded: unknown = createRequire(import.meta.url)('../../../build/Release/notify_socket.node')
+    const loaded: unknown = createRequire(import.meta.url)(packageFile('build/Release/notify_socket.node'))
     return isBinding(loaded) ? loaded : 'the native module has an unexpected shape'
   } catch (error) {
     return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)

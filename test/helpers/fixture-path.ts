@@ -11,3 +11,8 @@ export function fixturePath(...parts: string[]): string {
 export function projectPath(...parts: string[]): string {
   return path.join(root, ...parts)
 }
+
+/** The CLI as it ships: the bundle `npm run build` makes (package.json `bin`), run from the checkout. */
+export function builtMain(): string {
+  return projectPath('dist', 'bundle', 'cli', 'main.js')
+}

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { TestContext } from 'node:test'
 
-import { projectPath } from './fixture-path.js'
+import { builtMain, projectPath } from './fixture-path.js'
 import { tsgiMain } from './tsgi-install.js'
 import { waitForEvent } from './wait-for.js'
 
@@ -16,7 +16,7 @@ export function runCli(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const result = spawnSync(process.execPath, [projectPath('dist', 'src', 'cli', 'main.js'), ...args], {
+  const result = spawnSync(process.execPath, [builtMain(), ...args], {
     cwd: options.cwd ?? projectPath(),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     encoding: 'utf8',

@@ -1,12 +1,12 @@
 // Where tests run the built tsgi from. Workers run as dropped test users (nobody), who must be able to read
 // tsgi's files: a checkout under a 0700 home such as /root is not readable to them (DESIGN.md "Testing").
-// When the checkout is not world-readable, the runtime parts (dist/src, package.json, node_modules) are
+// When the checkout is not world-readable, the runtime parts (dist/bundle, package.json, node_modules) are
 // copied once per test process into a 0755 directory, removed when the process exits.
 import { accessSync, chmodSync, constants, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import { projectPath } from './fixture-path.js'
+import { builtMain, projectPath } from './fixture-path.js'
 
 let installed: string | undefined
 
@@ -28,7 +28,7 @@ function isWorldReadable(file: string): boolean {
 export function tsgiRoot(options: { readonly isCopyForced?: boolean } = {}): string {
   const isCopyForced = options.isCopyForced === true
   if (installed !== undefined && !(isCopyForced && installed === projectPath())) return installed
-  const main = projectPath('dist', 'src', 'cli', 'main.js')
+  const main = builtMain()
   accessSync(main, constants.R_OK)
   if (!isCopyForced && isWorldReadable(main)) {
     installed = projectPath()
@@ -39,7 +39,7 @@ export function tsgiRoot(options: { readonly isCopyForced?: boolean } = {}): str
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
   // build/: the native sd_notify addon, when node-gyp built it.
   // python/: the Python runtime's WSGI worker.
-  for (const part of ['package.json', 'dist/src', 'python', 'node_modules', 'build/Release']) {
+  for (const part of ['package.json', 'dist/bundle', 'python', 'node_modules', 'build/Release']) {
     if (!existsSync(projectPath(part))) continue
     cpSync(projectPath(part), path.join(dir, part), { recursive: true, dereference: true })
   }
@@ -48,5 +48,5 @@ export function tsgiRoot(options: { readonly isCopyForced?: boolean } = {}): str
 }
 
 export function tsgiMain(options: { readonly isCopyForced?: boolean } = {}): string {
-  return path.join(tsgiRoot(options), 'dist', 'src', 'cli', 'main.js')
+  return path.join(tsgiRoot(options), path.relative(projectPath(), builtMain()))
 }

@@ -13,14 +13,14 @@ import {
   serviceTypeFor,
   systemdVersionOf,
 } from '../../src/cli/commands/render-systemd-unit.js'
-import { projectPath } from '../helpers/fixture-path.js'
+import { builtMain, projectPath } from '../helpers/fixture-path.js'
 import { hasCommand } from '../helpers/has-command.js'
 import { runCli } from '../helpers/run-cli.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
 
 const hasAnalyze = hasCommand('systemd-analyze')
 const skip = hasAnalyze ? false : 'needs systemd-analyze (Debian package systemd; .ci/run installs it)'
-const mainJs = projectPath('dist', 'src', 'cli', 'main.js')
+const mainJs = builtMain()
 const shipped = (...parts: string[]): string =>
   readFileSync(projectPath('contrib', 'systemd', ...parts), 'utf8')
 const emperorUnit = {

@@ -3,13 +3,13 @@
 // bundled WSGI worker (python/tsgi_worker.py) loads at which mountpoint. The worker itself is Python.
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import type { Config } from '../../config/options/registry.js'
 import { makeError } from '../../errors/tsgi-error.js'
+import { packageFile } from '../../platform/package-file.js'
 
 /** The WSGI worker program, shipped in the package's python/ folder (package.json `files`). */
-export const pythonWorkerPath = fileURLToPath(new URL('../../../../python/tsgi_worker.py', import.meta.url))
+export const pythonWorkerPath = packageFile('python/tsgi_worker.py')
 
 /** The plugin names of `config`, lower-cased, without uWSGI's `N:` modifier prefix. */
 export function pluginNames(config: Config): string[] {

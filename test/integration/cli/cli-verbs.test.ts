@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 
 import { optionDefs } from '../../../src/config/options/option-lookup.js'
-import { projectPath } from '../../helpers/fixture-path.js'
+import { builtMain, projectPath } from '../../helpers/fixture-path.js'
 import { runCli } from '../../helpers/run-cli.js'
 import { identityArgs } from '../../helpers/instance-setup.js'
 import { makeTempDir } from '../../helpers/temp-dir.js'
@@ -153,18 +153,10 @@ test('tsgi colours its output on a terminal only, and never with NO_COLOR', (t) 
   assert.ok(!runCli(['check', file]).stdout.includes(escape))
   // script(1) from util-linux runs the CLI on a pseudo-terminal.
   const onTty = (env: NodeJS.ProcessEnv) =>
-    spawnSync(
-      'script',
-      [
-        '-qec',
-        `${process.execPath} ${projectPath('dist', 'src', 'cli', 'main.js')} check ${file}`,
-        '/dev/null',
-      ],
-      {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, ...env },
-      },
-    )
+    spawnSync('script', ['-qec', `${process.execPath} ${builtMain()} check ${file}`, '/dev/null'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...env },
+    })
   const coloured = onTty({})
   if (coloured.error !== undefined) return t.skip('script(1) is not installed')
   assert.ok(coloured.stdout.includes(`${escape}31merror`), coloured.stdout)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
 
-import { projectPath } from '../../helpers/fixture-path.js'
+import { builtMain } from '../../helpers/fixture-path.js'
 import { loadErrors, loadOk } from '../../helpers/load.js'
 import { runCli } from '../../helpers/run-cli.js'
 import { makeTempDir } from '../../helpers/temp-dir.js'
@@ -84,16 +84,9 @@ test('tsgi check piped into a reader that stops early exits without a stack trac
   const dir = makeTempDir(t)
   const file = dir.write('app.ini', Array.from({ length: 3000 }, (_, i) => `p${i} = x\n`).join(''))
   // A real pipe into head(1), which closes it after the first line while tsgi is still writing.
-  const result = spawnSync(
-    'sh',
-    [
-      '-c',
-      `"${process.execPath}" "${projectPath('dist', 'src', 'cli', 'main.js')}" check "${file}" | head -1`,
-    ],
-    {
-      encoding: 'utf8',
-    },
-  )
+  const result = spawnSync('sh', ['-c', `"${process.execPath}" "${builtMain()}" check "${file}" | head -1`], {
+    encoding: 'utf8',
+  })
   assert.equal(result.stdout.split('\n').length, 2)
   assert.doesNotMatch(result.stderr, /EPIPE|Error|at .*:\d+:\d+/)
 })
