@@ -145,11 +145,20 @@ export async function runInstance(
 
   /** Sockets a successor master adopted: never vacuumed by this one. */
   let handedOver: ReadonlySet<string> = new Set()
-  // harakiri (as uWSGI): a worker whose request runs too long is killed, and its slot respawned.
-  const harakiriTimer = setInterval(() => {
-    if (config !== undefined && config.harakiri > 0) pool.harakiri(config.harakiri)
-  }, harakiriCheckMs)
-  harakiriTimer.unref()
+  // harakiri (as uWSGI): a worker whose request runs too long is killed, and its slot respawned. The timer
+  // runs only while `harakiri` is set: an idle master without it has nothing to wake up for.
+  let harakiriTimer: NodeJS.Timeout | undefined
+  const syncHarakiriTimer = (): void => {
+    const isWanted = config !== undefined && config.harakiri > 0
+    if (isWanted === (harakiriTimer !== undefined)) return
+    clearInterval(harakiriTimer)
+    harakiriTimer = isWanted
+      ? setInterval(() => {
+          if (config !== undefined && config.harakiri > 0) pool.harakiri(config.harakiri)
+        }, harakiriCheckMs).unref()
+      : undefined
+  }
+  syncHarakiriTimer()
   const cleanUp = (): void => {
     clearInterval(harakiriTimer)
     for (const watcher of watchers) watcher.close()
@@ -236,7 +245,10 @@ export async function runInstance(
         return
       }
       const outcome = await pool.reload(spawnFor(next, nextRuntime), next.processes)
-      if (outcome.isDone) config = next
+      if (outcome.isDone) {
+        config = next
+        syncHarakiriTimer()
+      }
       emperor?.send(
         outcome.isDone
           ? { type: 'vassal-ready' }

@@ -58,3 +58,24 @@ test('harakiri leaves a request that ends in time alone', async (t) => {
   assert.match(response.body.toString(), new RegExp(`by ${worker}\\n$`))
   assert.doesNotMatch(tsgi.output(), /HARAKIRI/)
 })
+
+// The master's harakiri timer runs only while `harakiri` is set: a reload that sets it must start it.
+test('harakiri set by a reload kills a worker stuck in a busy loop', async (t) => {
+  const dir = appDir(t, 'busy-loop.mjs')
+  const socketPath = path.join(dir.path, 'http.sock')
+  const ini = (extra: string): string =>
+    `[uwsgi]\nhttp-socket = ${socketPath}\nmodule = busy-loop.mjs\nprocesses = 1\n${extra}`
+  dir.write('app.ini', ini(''))
+  const tsgi = await startTsgi(t, ['--ini', path.join(dir.path, 'app.ini'), ...identityArgs()], {
+    cwd: dir.path,
+  })
+  dir.write('app.ini', ini('harakiri = 2\n'))
+  tsgi.signal('SIGHUP')
+  await tsgi.waitForOutput(/reload done: generation 2/, { timeoutMs: deadlineMs })
+  const spin = httpRequest({ socketPath, path: '/spin' }, { timeoutMs: deadlineMs }).then(
+    () => 'answered',
+    () => 'failed',
+  )
+  await tsgi.waitForOutput(/\*\*\* HARAKIRI ON WORKER 1 \(pid: \d+\)/, { timeoutMs: deadlineMs })
+  assert.equal(await spin, 'failed', 'the stuck request ends with its worker')
+})
