@@ -87,7 +87,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   napi_value value;
   napi_create_int32(env, status == napi_ok ? probe->result : -ECANCELED, &value);
   napi_resolve_deferred(env, probe->deferred, value);
-  napi_delete_async_work(env, probe->work);
+  if (probe->work != NULL) napi_delete_async_work(env, probe->work);
   free(probe->path);
   free(probe);
 }
@@ -123,20 +123,18 @@ static napi_value start_probe(napi_env env, napi_callback_info info) {
   probe->result = strlen(path) == length ? 0 : -EINVAL;
 
   napi_value promise, name;
-  if (napi_create_promise(env, &probe->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "tsgi:write-lease", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute, complete, probe, &probe->work) != napi_ok) {
+  if (napi_create_promise(env, &probe->deferred, &promise) != napi_ok) {
     free(path);
     free(probe);
-    return fail(env, "cannot start the probe");
+    return fail(env, "cannot make a promise");
   }
+  // From here on the promise is always resolved, by complete(), whatever fails: a caller never waits forever.
   if (probe->result < 0) {
     complete(env, napi_ok, probe);
-    return promise;
-  }
-  if (napi_queue_async_work(env, probe->work) != napi_ok) {
+  } else if (napi_create_string_utf8(env, "tsgi:write-lease", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+             napi_create_async_work(env, NULL, name, execute, complete, probe, &probe->work) != napi_ok ||
+             napi_queue_async_work(env, probe->work) != napi_ok) {
     complete(env, napi_generic_failure, probe);
-    return promise;
   }
   return promise;
 }

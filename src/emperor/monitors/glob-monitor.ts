@@ -128,6 +128,7 @@ export class GlobMonitor implements Monitor {
     clearInterval(this.#periodic)
     clearTimeout(this.#soon)
     clearTimeout(this.#writerPoll)
+    this.#writing = []
     for (const { watcher } of this.#watchers.values()) watcher.close()
     this.#watchers.clear()
     this.#pending.clear()
