@@ -14,15 +14,12 @@
 
 #include <node_api.h>
 
+#include "napi-args.h"
+
 static napi_value make_int(napi_env env, int value) {
   napi_value result;
   napi_create_int32(env, value, &result);
   return result;
-}
-
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
 }
 
 static napi_value open_socket(napi_env env, napi_callback_info info) {
@@ -32,10 +29,8 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 }
 
 static napi_value send_datagram(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3)
-    return fail(env, "send(fd, address, payload) takes three arguments");
+  if (!take_args(env, info, 3, argv, "send(fd, address, payload) takes three arguments")) return NULL;
   int32_t fd;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return fail(env, "fd must be a number");
 
@@ -61,12 +56,10 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   int32_t fd;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok)
-    return fail(env, "close(fd) takes one number");
+  if (!take_args(env, info, 1, argv, "close(fd) takes one number")) return NULL;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok) return fail(env, "close(fd) takes one number");
   return make_int(env, close(fd) < 0 ? -errno : 0);
 }
 

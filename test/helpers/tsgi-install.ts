@@ -37,7 +37,7 @@ export function tsgiRoot(options: { readonly isCopyForced?: boolean } = {}): str
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsgi-install-'))
   chmodSync(dir, 0o755)
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  // build/: the native sd_notify addon, when node-gyp built it.
+  // build/: the native addons (sd_notify, write lease), when node-gyp built them.
   // python/: the Python runtime's WSGI worker.
   for (const part of ['package.json', 'dist/bundle', 'python', 'node_modules', 'build/Release']) {
     if (!existsSync(projectPath(part))) continue

@@ -7,10 +7,19 @@
 // files), so a pattern under /srv would watch all of /srv. This monitor watches only the directories the
 // pattern can match through, which is bounded by the pattern.
 //
-// When a change is final (never spawn a half-written file, uWSGI's §8 item 9): a new stamp is reported once
-// the file's mtime is `settleMs` old, or at once when its ctime is past its mtime (a rename, chmod or
-// utimes after the last write: `mv tmp x.ini`, `touch -d`), or when the same stamp has been seen for
-// `settleMs`; a file still changing is reported after a bound anyway. A removal waits `settleMs` too.
+// When a change is final (never spawn a half-written file, uWSGI's §8 item 9; write-state-of.ts): a new
+// stamp is reported as soon as no process has the file open for writing, which the kernel tells through a
+// read lease (`mv tmp x.ini` is reported at the first scan, though its write and rename share one timestamp
+// tick), and a file a process holds open is polled, cheaply, until its writer closes it. Where the kernel
+// cannot tell (no CAP_LEASE and not the owner, no leases on the filesystem, no addon), the times decide: a
+// new stamp is reported once the file's mtime is `settleMs` old, or at once when its ctime is past its
+// mtime (a rename, chmod or utimes after the last write), or when the same stamp has been seen for
+// `settleMs`. Either way a file still changing is reported after a bound. A removal waits `settleMs` too.
+// A stamp already reported is never asked about again: a rescan of settled files costs no extra syscall.
+//
+// When to scan: the first event after a quiet spell is scanned within `firstEventMs`, so a dropped file is
+// seen at once; events that follow it within `coalesceMs` are a burst (an editor's save, 200 files at
+// once), read by one scan `coalesceMs` after each.
 import { watch, type BigIntStats, type FSWatcher } from 'node:fs'
 import { lstat, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -18,9 +27,19 @@ import path from 'node:path'
 import type { Monitor, MonitorOptions, VassalFile } from './monitor.js'
 import { isSameVassalFile, isSameVassalSet, vassalFormatOf } from './monitor.js'
 import type { GlobPattern } from './compile-glob.js'
+import { isOpenForWriting } from '../../platform/is-open-for-writing.js'
+import { timestampTickMs, writeStateOf, type WriteState } from './write-state-of.js'
 
-/** A burst of events (an editor's save, 200 files dropped at once) is read by one scan this long after its first event. */
+/** A burst of events (an editor's save, 200 files dropped at once) is read by one scan this long after an event. */
 const coalesceMs = 50
+/**
+ * The first event after `coalesceMs` without one is scanned this soon: a deploy tool's write and rename are
+ * done by then, and the write that made the event is a timestamp tick old, so a closed file is final at
+ * that scan. What follows within `coalesceMs` coalesces as a burst.
+ */
+const firstEventMs = timestampTickMs + 1
+/** How often a file a process has open for writing is asked about again (one open, fcntl and close). */
+const writerPollMs = 10
 /** A file still changing after this long is reported anyway: waiting must end, and its next change is seen too. */
 const maxSettleMs = 2000
 /** Stay well below the kernel's per-user inotify watch limit (8192 by default on older kernels), which other programs share. */
@@ -30,8 +49,10 @@ const absent = ''
 
 interface Observed {
   readonly file: VassalFile
-  /** The content cannot still be being written: renamed or touched after its last write, or left alone for the settle time. */
-  readonly isFinal: boolean
+  /** Whether the content can still be being written (`finished` for a stamp already reported). */
+  readonly state: WriteState
+  /** The stat of the stamp, for asking again whether a writer still has it open. */
+  readonly stats: BigIntStats
 }
 
 interface Pending {
@@ -66,6 +87,12 @@ export class GlobMonitor implements Monitor {
   #periodic: NodeJS.Timeout | undefined
   #soon: NodeJS.Timeout | undefined
   #soonAtMs = Infinity
+  /** When a watcher last fired (performance.now()): the next event is a burst's or a quiet spell's first. */
+  #lastEventMs = -Infinity
+  /** Pending files a process had open for writing at the last scan, polled until one is closed. */
+  #writing: Observed[] = []
+  /** The timer of the next poll of #writing, also set while a poll's answers are awaited; else undefined. */
+  #writerPoll: NodeJS.Timeout | undefined
   /** At most one scan runs at a time; a request during one sets #isScanRequested and runs after it. */
   #isScanning = false
   #isScanRequested = false
@@ -100,9 +127,18 @@ export class GlobMonitor implements Monitor {
     this.#onChange = undefined
     clearInterval(this.#periodic)
     clearTimeout(this.#soon)
+    clearTimeout(this.#writerPoll)
+    this.#writing = []
     for (const { watcher } of this.#watchers.values()) watcher.close()
     this.#watchers.clear()
     this.#pending.clear()
+  }
+
+  #onEvent(): void {
+    const nowMs = performance.now()
+    const isQuiet = nowMs - this.#lastEventMs >= coalesceMs
+    this.#lastEventMs = nowMs
+    this.#scanIn(isQuiet ? firstEventMs : coalesceMs)
   }
 
   /** Asks for a scan within `delayMs`; an earlier request already scheduled covers it. */
@@ -231,22 +267,27 @@ export class GlobMonitor implements Monitor {
     // A symlinked vassal's target is edited through its own path, which the directory watch never sees.
     if (link !== target) scan.watchTargets.set(file, `f${target.dev}:${target.ino}`)
     const name = path.relative(this.#pattern.base, file).split(path.sep).join('_')
+    const stats = this.#isNofollow ? link : target
+    const stamp = `${stats.mtimeNs}:${stats.size}:${stats.dev}:${stats.ino}`
+    const isReported = this.#reported?.get(name)?.stamp === stamp
+    const state = isReported
+      ? 'finished'
+      : await writeStateOf(
+          file,
+          { link, target },
+          { isNofollow: this.#isNofollow, settleMs: this.#settleMs, wallNs },
+        )
     return {
       file: {
         name,
         path: file,
         format,
-        stamp: this.#isNofollow
-          ? `${link.mtimeNs}:${link.size}:${link.dev}:${link.ino}`
-          : `${target.mtimeNs}:${target.size}:${target.dev}:${target.ino}`,
+        stamp,
         owner: { uid: Number(target.uid), gid: Number(target.gid) },
         linkOwner: { uid: Number(link.uid), gid: Number(link.gid) },
       },
-      // A write sets mtime and ctime to the same instant; a later rename, chmod or utimes moves only ctime.
-      // And reporting only files older than the settle time also means that any later write, however
-      // soon, gives a new mtime: two edits within one second are both seen.
-      isFinal:
-        target.ctimeNs > target.mtimeNs || wallNs - target.mtimeNs >= BigInt(this.#settleMs) * 1_000_000n,
+      state,
+      stats,
     }
   }
 
@@ -268,7 +309,7 @@ export class GlobMonitor implements Monitor {
         break
       }
       try {
-        const watcher = watch(target, { persistent: true }, () => this.#scanIn(coalesceMs))
+        const watcher = watch(target, { persistent: true }, () => this.#onEvent())
         watcher.on('error', () => {
           watcher.close()
           if (this.#watchers.get(target)?.watcher === watcher) this.#watchers.delete(target)
@@ -302,12 +343,17 @@ export class GlobMonitor implements Monitor {
         continue
       }
       const pending = this.#pending.get(name)
-      const isStable = pending?.stamp === seen.file.stamp && nowMs - pending.sinceMs >= this.#settleMs
+      const isFinished = seen.state === 'finished'
+      // Left alone for the settle time, unless a writer is known to have it open still.
+      const isStable =
+        seen.state !== 'open' &&
+        pending?.stamp === seen.file.stamp &&
+        nowMs - pending.sinceMs >= this.#settleMs
       const isOverdue = pending !== undefined && nowMs - pending.firstMs >= this.#maxSettleMs
-      if (seen.isFinal || isStable || isOverdue) {
-        if (!seen.isFinal && !isStable)
+      if (isFinished || isStable || isOverdue) {
+        if (!isFinished && !isStable)
           this.#log(
-            `${this.#describe()}: ${seen.file.path} is still changing after ${this.#maxSettleMs} ms: reporting it`,
+            `${this.#describe()}: ${seen.file.path} is still ${seen.state === 'open' ? 'open for writing' : 'changing'} after ${this.#maxSettleMs} ms: reporting it`,
           )
         next.set(name, seen.file)
         this.#pending.delete(name)
@@ -332,13 +378,33 @@ export class GlobMonitor implements Monitor {
     }
     for (const name of this.#pending.keys())
       if (!files.has(name) && !reported.has(name)) this.#pending.delete(name)
-    // A little past the settle time: timers may fire a hair before performance.now() agrees it has passed.
+    const waiting = [...files.values()].filter((seen) => this.#pending.has(seen.file.name))
+    // A little past the settle time or tick: timers may fire a hair before the clocks agree it has passed.
+    if (waiting.some((seen) => seen.state === 'just-written')) this.#scanIn(timestampTickMs + 1)
     if (this.#pending.size > 0) this.#scanIn(this.#settleMs + 5)
+    this.#writing = waiting.filter((seen) => seen.state === 'open')
+    this.#pollWriters()
     // The first report waits for files still being written, so that it is the complete initial set.
     if (this.#reported === undefined && this.#pending.size > 0) return
     if (this.#reported !== undefined && isSameVassalSet(reported, next)) return
     this.#reported = next
     this.#onChange?.(new Map(next))
+  }
+
+  /** Asks again, every `writerPollMs`, whether the files a writer had open still are; a scan once one is not. */
+  #pollWriters(): void {
+    if (this.#isClosed || this.#writerPoll !== undefined || this.#writing.length === 0) return
+    this.#writerPoll = setTimeout(() => {
+      const questions = this.#writing.map(({ file, stats }) =>
+        isOpenForWriting(file.path, { isNofollow: this.#isNofollow, version: stats }),
+      )
+      void Promise.all(questions).then((answers) => {
+        this.#writerPoll = undefined
+        // Closed: the scan that reports it. Changed or gone (undefined): its inotify event brings that scan.
+        if (answers.includes(false)) this.#scanIn(0)
+        else this.#pollWriters()
+      })
+    }, writerPollMs)
   }
 
   #describe(): string {

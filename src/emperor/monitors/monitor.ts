@@ -47,7 +47,9 @@ export interface MonitorOptions {
   readonly log: (line: string) => void
   /**
    * How long a file must have been left alone (no new mtime) before it is reported, so a half-written file
-   * is never spawned; 100 ms unless told. Tests raise it to make a slow writer certain to be waited for.
+   * is never spawned, when the kernel cannot tell whether a process still has it open for writing (see
+   * write-state-of.ts); 100 ms unless told. Tests raise it so that only the kernel's answer can report a file
+   * sooner, or to make a slow writer certain to be waited for.
    */
   readonly settleMs?: number
   /** emperor-nofollow: a symlink's own modification time counts, not its target's. */

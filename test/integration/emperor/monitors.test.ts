@@ -9,6 +9,7 @@ import {
   openSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
@@ -268,6 +269,60 @@ test('dir monitor never reports a half-written file', async (t) => {
   await recorder.until('the marker written after shop.ini', (set) => set.has('marker.ini'))
   const stamps = new Set(recorder.sets.map((set) => stampOf(set, 'shop.ini')).filter((s) => s !== undefined))
   assert.equal(stamps.size, 1, 'shop.ini was reported with one content only: the complete one')
+})
+
+/** Writes `name` under a temporary name and renames it into place, as deploy tools do; returns its path. */
+function dropAtomically(dir: string, name: string, text: string): string {
+  const file = path.join(dir, name)
+  writeFileSync(path.join(dir, `.${name}.tmp`), text)
+  renameSync(path.join(dir, `.${name}.tmp`), file)
+  return file
+}
+
+for (const isNofollow of [false, true]) {
+  test(`dir monitor reports a file written and renamed in one timestamp tick at once${isNofollow ? ' with emperor-nofollow' : ''}`, async (t) => {
+    const dir = makeTempDir(t)
+    // A settle time no wait here reaches: by its times alone (the write and the rename share one tick, so
+    // ctime == mtime) the file would wait 60 s, and the 10 s deadline below would fail. Only the kernel's
+    // word that no process has it open for writing (the read lease) makes it final sooner.
+    const { recorder } = record(t, (o) => new DirMonitor(dir.path, o), { settleMs: 60_000, isNofollow })
+    await recorder.until('the empty initial set', (set) => set.size === 0)
+    // Most drops fall in one tick (200 of 200 measured); one that crossed a tick is final by its ctime, so
+    // it would not show the lease at work: try again under another name.
+    let dropped: string | undefined
+    for (let attempt = 0; attempt < 20 && dropped === undefined; attempt++) {
+      const file = dropAtomically(dir.path, `shop${attempt}.ini`, '[uwsgi]\nsocket = /run/shop.sock\n')
+      const { ctimeNs, mtimeNs } = statSync(file, { bigint: true })
+      if (ctimeNs === mtimeNs) dropped = path.basename(file)
+    }
+    assert.ok(dropped !== undefined, 'a write and rename within one timestamp tick')
+    await recorder.until(`${dropped} reported`, (set) => set.has(dropped))
+  })
+}
+
+test('dir monitor does not report a file while a process has it open for writing, and does once it is closed', async (t) => {
+  const dir = makeTempDir(t)
+  const { recorder } = record(t, (o) => new DirMonitor(dir.path, o), { settleMs: 60_000 })
+  await recorder.until('the empty initial set', (set) => set.size === 0)
+  // Complete content, but its writer still holds it: the write is not over until it closes it.
+  const fd = openSync(path.join(dir.path, 'shop.ini'), 'w')
+  let isOpen = true
+  t.after(() => {
+    if (isOpen) closeSync(fd)
+  })
+  writeSync(fd, '[uwsgi]\nsocket = /run/shop.sock\n')
+  // Created after shop.ini, so every scan that sees the marker has seen shop.ini too, open.
+  dropAtomically(dir.path, 'marker.ini', '[uwsgi]\n')
+  await recorder.until('the marker dropped after shop.ini', (set) => set.has('marker.ini'))
+  assert.ok(
+    recorder.sets.every((set) => !set.has('shop.ini')),
+    'shop.ini is not reported while its writer has it open',
+  )
+  closeSync(fd)
+  isOpen = false
+  // Nothing but the close happens to shop.ini: no inotify event, and 60 s of settle time; the poll of
+  // files open for writing is what sees it.
+  await recorder.until('shop.ini, closed by its writer', (set) => set.has('shop.ini'))
 })
 
 test('dir monitor coalesces a burst of 200 adds and removes into a few reports of the exact final set', async (t) => {
