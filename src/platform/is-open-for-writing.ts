@@ -6,8 +6,10 @@
 // It can only tell for the file's owner or a process with CAP_LEASE (a root emperor; not an unprivileged one
 // with only CAP_SETUID/CAP_SETGID), on a filesystem that grants leases, and with the addon built; in every
 // other case the answer is `undefined` and the caller decides as it would without it.
-import { createRequire } from 'node:module'
 import type { BigIntStats } from 'node:fs'
+import { createRequire } from 'node:module'
+
+import { packageFile } from './package-file.js'
 
 /** The addon's one call (native/write-lease.c): 0 no writers, 1 writers, 2 another file, or a negative errno. */
 interface WriteLeaseBinding {
@@ -25,10 +27,10 @@ function isBinding(value: unknown): value is WriteLeaseBinding {
   )
 }
 
-/** The built addon (from dist/src/platform/ to the package root's build/), or undefined without it. */
+/** The built addon (in the package's build/Release/), or undefined without it. */
 function loadBinding(): WriteLeaseBinding | undefined {
   try {
-    const loaded: unknown = createRequire(import.meta.url)('../../../build/Release/write_lease.node')
+    const loaded: unknown = createRequire(import.meta.url)(packageFile('build/Release/write_lease.node'))
     return isBinding(loaded) ? loaded : undefined
   } catch {
     // Not built (no compiler at install): every answer is "cannot tell", which is what callers handle anyway.
