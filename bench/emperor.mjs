@@ -5,7 +5,8 @@
 //                           answers, and the longest gap between two answers around it
 //   N at once               N vassal files dropped together; time until every socket answers
 //   memory                  RSS and PSS of the emperor, and of one idle vassal (master and its worker)
-// Anchors: bare `node node-server.mjs pid.mjs SOCKET`, started one at a time and N at once.
+// Anchors: bare `node node-server.mjs pid.mjs SOCKET`, started one at a time, N at once and 2N at once (a
+// vassal is two Node processes, so 2N bare servers are the floor of N vassals on the machine).
 // Usage: npm run build && node bench/emperor.mjs [--repeats 5] [--vassals 50] [--no-uwsgi]
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -317,12 +318,21 @@ async function measureNode() {
     drops.push(await firstAnswer(socketFile(dirs, `one${i}`), since))
     await stop(server)
   }
-  const since = performance.now()
-  const servers = Array.from({ length: options.vassals }, (_, i) => startNode(`many${i}`))
-  const times = await Promise.all(servers.map((_, i) => firstAnswer(socketFile(dirs, `many${i}`), since, 50)))
-  const memory = memoryOf(servers[0].child.pid)
-  await Promise.all(servers.map(stop))
-  return { drops, many: Math.max(...times), memory }
+  /** `count` bare servers started together: ms until every one answers, and the first one's memory. */
+  const startMany = async (count, prefix) => {
+    const since = performance.now()
+    const servers = Array.from({ length: count }, (_, i) => startNode(`${prefix}${i}`))
+    const times = await Promise.all(
+      servers.map((_, i) => firstAnswer(socketFile(dirs, `${prefix}${i}`), since, 50)),
+    )
+    const memory = memoryOf(servers[0].child.pid)
+    await Promise.all(servers.map(stop))
+    return { ms: Math.max(...times), memory }
+  }
+  const many = await startMany(options.vassals, 'many')
+  // A vassal is a master and a worker: twice N bare servers is the floor of N vassals on this machine.
+  const twice = await startMany(2 * options.vassals, 'twice')
+  return { drops, many: many.ms, manyTwice: twice.ms, memory: many.memory }
 }
 
 function hasUwsgi() {
@@ -393,6 +403,7 @@ const rows = [
     ratio(tsgi.many, uwsgi?.many),
     '< 6000 ms',
   ],
+  [`${2 * options.vassals} bare node servers at once`, '', '', ms(node.manyTwice), '', ''],
   [
     'emperor RSS / PSS',
     `${mib(tsgi.emperorMemory.rss)} / ${mib(tsgi.emperorMemory.pss)}`,
@@ -423,5 +434,8 @@ for (const row of [header, ...rows]) {
 }
 console.log(
   `\n${options.repeats} repeats; vassals: master + 1 worker on a unix http-socket` +
-    `${isRoot ? ', as nobody' : ''}; uWSGI runs the same app as a WSGI file (pid.py).`,
+    `${isRoot ? ', as nobody' : ''}; uWSGI runs the same app as a WSGI file (pid.py).\n` +
+    `${options.vassals} vassals are ${2 * options.vassals} Node processes: tsgi's ${options.vassals} at once took ` +
+    `${ratio(tsgi.many, node.manyTwice)} the time of ${2 * options.vassals} bare node servers at once, ` +
+    `${ratio(tsgi.many, node.many)} that of ${options.vassals}.`,
 )
