@@ -1,135 +1,15 @@
 // The emperor's stats server (`emperor-stats`, reference §1.12): on each connection it writes one JSON
-// document and closes, as uWSGI's emperor does, so uwsgitop and other tools keep working. The document has
-// uWSGI's keys in uWSGI's order, plus tsgi's per-vassal `state`, `last_exit`, `config_error` and
-// `throttle_ms`. A unix socket is made 0660: the emperor's user and group may read the document, nobody
-// else (it names every vassal and its errors). `tsgi status` is its reader.
-import { chmodSync, statSync, unlinkSync } from 'node:fs'
+// document (emperor-stats-document.ts) and closes, as uWSGI's emperor does, so uwsgitop and other tools keep
+// working. A unix socket is made 0660: the emperor's user and group may read the document, nobody else (it
+// names every vassal and its errors). `tsgi status` is its reader.
+import { chmodSync, unlinkSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 
 import type { SocketAddress } from '../config/socket-address.js'
 import { makeError } from '../errors/tsgi-error.js'
 import { clearUnixPath } from '../platform/clear-unix-path.js'
 import { closeServer } from '../platform/close-server.js'
-import type { Vassal } from './vassal.js'
-
-export interface EmperorStatsVassal {
-  readonly id: string
-  readonly pid: number
-  readonly born: number
-  readonly last_mod: number
-  readonly last_heartbeat: number
-  readonly loyal: number
-  readonly ready: 0 | 1
-  readonly accepting: 0 | 1
-  readonly last_loyal: number
-  readonly last_ready: number
-  readonly last_accepting: number
-  readonly first_run: number
-  readonly last_run: number
-  readonly cursed: number
-  readonly zerg: number
-  readonly on_demand: string
-  readonly uid: number
-  readonly gid: number
-  readonly monitor: string
-  readonly respawns: number
-  // tsgi's additions.
-  readonly state: string
-  readonly last_exit: {
-    readonly code: number | null
-    readonly signal: string | null
-    readonly at: number
-  } | null
-  readonly config_error: string | null
-  readonly throttle_ms: number
-}
-
-export interface EmperorStatsBlacklistEntry {
-  readonly id: string
-  readonly throttle_level: number
-  readonly attempt: number
-  readonly first_attempt: number
-  readonly last_attempt: number
-}
-
-export interface EmperorStatsDocument {
-  readonly version: string
-  readonly pid: number
-  readonly uid: number
-  readonly gid: number
-  readonly cwd: string
-  readonly emperor: readonly string[]
-  readonly emperor_tyrant: 0 | 1
-  readonly throttle_level: number
-  readonly vassals: readonly EmperorStatsVassal[]
-  readonly blacklist: readonly EmperorStatsBlacklistEntry[]
-}
-
-const seconds = (ms: number): number => Math.floor(ms / 1000)
-
-/** The file's mtime in epoch seconds (following a symlink, as the monitors do); 0 when it is gone. */
-function mtimeOf(path: string): number {
-  try {
-    return seconds(statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0)
-  } catch {
-    return 0
-  }
-}
-
-/**
- * One vassal's entry. `identity` is who it runs (or would run) as; `monitor` the spec of the monitor that
- * named it. `config_error` is the vassal's own: the config errors tsgi produces never quote text read
- * through @(file).
- */
-export function describeVassal(
-  vassal: Vassal,
-  monitor: string,
-  identity: { readonly uid: number; readonly gid: number },
-): EmperorStatsVassal {
-  const isReady = vassal.state === 'ready' || vassal.state === 'reloading' ? 1 : 0
-  const lastReady = seconds(vassal.lastReadyAt)
-  const lastExit = vassal.lastExit
-  return {
-    id: vassal.name,
-    pid: vassal.pid ?? -1,
-    born: seconds(vassal.bornAt),
-    last_mod: mtimeOf(vassal.file.path),
-    last_heartbeat: 0,
-    loyal: lastReady,
-    ready: isReady,
-    accepting: isReady,
-    last_loyal: lastReady,
-    last_ready: lastReady,
-    last_accepting: lastReady,
-    first_run: seconds(vassal.firstRunAt),
-    last_run: seconds(vassal.lastRunAt),
-    cursed: 0,
-    zerg: 0,
-    on_demand: '',
-    uid: identity.uid,
-    gid: identity.gid,
-    monitor,
-    respawns: vassal.respawns,
-    state: vassal.state,
-    last_exit:
-      lastExit === undefined
-        ? null
-        : { code: lastExit.code, signal: lastExit.signal, at: seconds(lastExit.at) },
-    config_error: vassal.configError ?? null,
-    throttle_ms: vassal.throttleMs,
-  }
-}
-
-/** A throttled vassal's blacklist entry (uWSGI's `throttle_level` is in ms). */
-export function blacklistEntry(vassal: Vassal): EmperorStatsBlacklistEntry {
-  return {
-    id: vassal.name,
-    throttle_level: vassal.throttleMs,
-    attempt: vassal.quickDeaths,
-    first_attempt: seconds(vassal.streakStartedAt),
-    last_attempt: seconds(vassal.lastRunAt),
-  }
-}
+import type { EmperorStatsDocument } from './emperor-stats-document.js'
 
 export interface EmperorStatsOptions {
   /** `stats-http`: read the request head first and answer with an HTTP/1.0 response. */

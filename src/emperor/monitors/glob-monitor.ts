@@ -17,51 +17,23 @@
 // `settleMs`. Either way a file still changing is reported after a bound. A removal waits `settleMs` too.
 // A stamp already reported is never asked about again: a rescan of settled files costs no extra syscall.
 //
-// When to scan: the first event after a quiet spell is scanned within `firstEventMs`, so a dropped file is
-// seen at once; events that follow it within `coalesceMs` are a burst (an editor's save, 200 files at
-// once), read by one scan `coalesceMs` after each.
+// So a scan is collect (walk the pattern, stat each match, ask its write state) → settle (settled-set.ts:
+// what joins the reported set, what waits) → report (the set, when it changed). When to scan is
+// scan-scheduler.ts's business; the re-probe of files open for writing is writer-poll.ts's.
 import { watch, type BigIntStats, type FSWatcher } from 'node:fs'
 import { lstat, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 
 import type { Monitor, MonitorOptions, VassalFile } from './monitor.js'
-import { isSameVassalFile, isSameVassalSet, vassalFormatOf } from './monitor.js'
+import { vassalFormatOf } from './monitor.js'
 import type { GlobPattern } from './compile-glob.js'
-import { isOpenForWriting } from '../../platform/is-open-for-writing.js'
-import { timestampTickMs, writeStateOf, type WriteState } from './write-state-of.js'
+import { coalesceMs, ScanScheduler } from './scan-scheduler.js'
+import { SettledSet, type Observed } from './settled-set.js'
+import { WriterPoll } from './writer-poll.js'
+import { timestampTickMs, writeStateOf } from './write-state-of.js'
 
-/** A burst of events (an editor's save, 200 files dropped at once) is read by one scan this long after an event. */
-const coalesceMs = 50
-/**
- * The first event after `coalesceMs` without one is scanned this soon: a deploy tool's write and rename are
- * done by then, and the write that made the event is a timestamp tick old, so a closed file is final at
- * that scan. What follows within `coalesceMs` coalesces as a burst.
- */
-const firstEventMs = timestampTickMs + 1
-/** How often a file a process has open for writing is asked about again (one open, fcntl and close). */
-const writerPollMs = 10
-/** A file still changing after this long is reported anyway: waiting must end, and its next change is seen too. */
-const maxSettleMs = 2000
 /** Stay well below the kernel's per-user inotify watch limit (8192 by default on older kernels), which other programs share. */
 const maxWatches = 1024
-/** The pending stamp of a reported file that has disappeared: an editor may be about to write it again. */
-const absent = ''
-
-interface Observed {
-  readonly file: VassalFile
-  /** Whether the content can still be being written (`finished` for a stamp already reported). */
-  readonly state: WriteState
-  /** The stat of the stamp, for asking again whether a writer still has it open. */
-  readonly stats: BigIntStats
-}
-
-interface Pending {
-  readonly stamp: string
-  /** When this stamp was first seen (performance.now()). */
-  readonly sinceMs: number
-  /** When the name first became pending, whatever its stamps since; bounds the wait by `maxSettleMs`. */
-  readonly firstMs: number
-}
 
 interface Scan {
   readonly files: Map<string, Observed>
@@ -73,29 +45,14 @@ interface Scan {
 
 export class GlobMonitor implements Monitor {
   readonly #pattern: GlobPattern
-  readonly #freqMs: number
   readonly #settleMs: number
-  readonly #maxSettleMs: number
   readonly #log: (line: string) => void
   #onChange: ((files: ReadonlyMap<string, VassalFile>) => void) | undefined
-  /** undefined until the first scan after start(); then the set last given to onChange. */
-  #reported: Map<string, VassalFile> | undefined
-  /** Names whose new stamp (or absence) is not reported yet, because the file may still be being written. */
-  readonly #pending = new Map<string, Pending>()
+  readonly #settled: SettledSet
+  readonly #schedule: ScanScheduler
+  readonly #writers: WriterPoll
   readonly #watchers = new Map<string, { readonly watcher: FSWatcher; readonly identity: string }>()
   #warnings = new Map<string, string>()
-  #periodic: NodeJS.Timeout | undefined
-  #soon: NodeJS.Timeout | undefined
-  #soonAtMs = Infinity
-  /** When a watcher last fired (performance.now()): the next event is a burst's or a quiet spell's first. */
-  #lastEventMs = -Infinity
-  /** Pending files a process had open for writing at the last scan, polled until one is closed. */
-  #writing: Observed[] = []
-  /** The timer of the next poll of #writing, also set while a poll's answers are awaited; else undefined. */
-  #writerPoll: NodeJS.Timeout | undefined
-  /** At most one scan runs at a time; a request during one sets #isScanRequested and runs after it. */
-  #isScanning = false
-  #isScanRequested = false
   #isClosed = false
 
   /** emperor-nofollow: a symlinked vassal's stamp is the link's own, so only replacing the link counts. */
@@ -103,75 +60,39 @@ export class GlobMonitor implements Monitor {
 
   constructor(pattern: GlobPattern, options: MonitorOptions) {
     this.#pattern = pattern
-    this.#freqMs = options.freqMs
     this.#settleMs = options.settleMs ?? 100
-    this.#maxSettleMs = Math.max(maxSettleMs, 2 * this.#settleMs)
     this.#log = options.log
     this.#isNofollow = options.isNofollow === true
+    this.#settled = new SettledSet({
+      settleMs: this.#settleMs,
+      warn: (text) => this.#log(`${this.#describe()}: ${text}`),
+    })
+    this.#schedule = new ScanScheduler(() => this.#scan(), {
+      freqMs: options.freqMs,
+      onError: (error) => this.#log(`${this.#describe()}: scan failed: ${String(error)}`),
+    })
+    this.#writers = new WriterPoll({ isNofollow: this.#isNofollow, onClosed: () => this.#schedule.scanIn(0) })
   }
 
   start(onChange: (files: ReadonlyMap<string, VassalFile>) => void): void {
     if (this.#isClosed || this.#onChange !== undefined) return
     this.#onChange = onChange
-    this.#periodic = setInterval(() => this.#scanIn(0), this.#freqMs)
-    this.#scanIn(0)
+    this.#schedule.start()
   }
 
   rescan(): void {
-    this.#scanIn(0)
+    this.#schedule.scanIn(0)
   }
 
   close(): void {
     if (this.#isClosed) return
     this.#isClosed = true
     this.#onChange = undefined
-    clearInterval(this.#periodic)
-    clearTimeout(this.#soon)
-    clearTimeout(this.#writerPoll)
-    this.#writing = []
+    this.#schedule.close()
+    this.#writers.close()
     for (const { watcher } of this.#watchers.values()) watcher.close()
     this.#watchers.clear()
-    this.#pending.clear()
-  }
-
-  #onEvent(): void {
-    const nowMs = performance.now()
-    const isQuiet = nowMs - this.#lastEventMs >= coalesceMs
-    this.#lastEventMs = nowMs
-    this.#scanIn(isQuiet ? firstEventMs : coalesceMs)
-  }
-
-  /** Asks for a scan within `delayMs`; an earlier request already scheduled covers it. */
-  #scanIn(delayMs: number): void {
-    if (this.#isClosed || this.#onChange === undefined) return
-    const atMs = performance.now() + delayMs
-    if (this.#soon !== undefined && this.#soonAtMs <= atMs) return
-    clearTimeout(this.#soon)
-    this.#soonAtMs = atMs
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined
-      this.#soonAtMs = Infinity
-      this.#runScan()
-    }, delayMs)
-  }
-
-  #runScan(): void {
-    if (this.#isClosed) return
-    if (this.#isScanning) {
-      this.#isScanRequested = true
-      return
-    }
-    this.#isScanning = true
-    // Nothing may escape into the timer or watcher callback that started this: log, and the next scan retries.
-    this.#scan()
-      .catch((error: unknown) => this.#log(`${this.#describe()}: scan failed: ${String(error)}`))
-      .finally(() => {
-        this.#isScanning = false
-        if (this.#isScanRequested) {
-          this.#isScanRequested = false
-          this.#scanIn(coalesceMs)
-        }
-      })
+    this.#settled.close()
   }
 
   async #scan(): Promise<void> {
@@ -182,7 +103,12 @@ export class GlobMonitor implements Monitor {
     if (this.#warnings.has('missing') && !scan.warnings.has('missing'))
       this.#log(`${this.#describe()}: ${this.#pattern.base} is back`)
     this.#warnings = scan.warnings
-    this.#settle(scan.files)
+    const { waiting, report } = this.#settled.settle(scan.files)
+    // A little past the settle time or tick: timers may fire a hair before the clocks agree it has passed.
+    if (waiting.some((seen) => seen.state === 'just-written')) this.#schedule.scanIn(timestampTickMs + 1)
+    if (this.#settled.hasPending) this.#schedule.scanIn(this.#settleMs + 5)
+    this.#writers.poll(waiting.filter((seen) => seen.state === 'open'))
+    if (report !== undefined) this.#onChange?.(report)
   }
 
   /** Walks the pattern level by level: each level's directories, then the entries that match its component. */
@@ -269,8 +195,7 @@ export class GlobMonitor implements Monitor {
     const name = path.relative(this.#pattern.base, file).split(path.sep).join('_')
     const stats = this.#isNofollow ? link : target
     const stamp = `${stats.mtimeNs}:${stats.size}:${stats.dev}:${stats.ino}`
-    const isReported = this.#reported?.get(name)?.stamp === stamp
-    const state = isReported
+    const state = this.#settled.isReported(name, stamp)
       ? 'finished'
       : await writeStateOf(
           file,
@@ -309,11 +234,11 @@ export class GlobMonitor implements Monitor {
         break
       }
       try {
-        const watcher = watch(target, { persistent: true }, () => this.#onEvent())
+        const watcher = watch(target, { persistent: true }, () => this.#schedule.onEvent())
         watcher.on('error', () => {
           watcher.close()
           if (this.#watchers.get(target)?.watcher === watcher) this.#watchers.delete(target)
-          this.#scanIn(coalesceMs)
+          this.#schedule.scanIn(coalesceMs)
         })
         this.#watchers.set(target, { watcher, identity })
         isWatchAdded = true
@@ -326,85 +251,7 @@ export class GlobMonitor implements Monitor {
       }
     }
     // Whatever changed between this scan's read and the new watch's start was seen by neither: look again.
-    if (isWatchAdded) this.#scanIn(coalesceMs)
-  }
-
-  /** Moves what has settled from the scan into the reported set, and reports the set if it changed. */
-  #settle(files: Map<string, Observed>): void {
-    const nowMs = performance.now()
-    const reported = this.#reported ?? new Map<string, VassalFile>()
-    const next = new Map(reported)
-    for (const [name, seen] of files) {
-      const before = reported.get(name)
-      if (before?.stamp === seen.file.stamp) {
-        // Same content; an owner or link change is metadata and final at once.
-        this.#pending.delete(name)
-        if (!isSameVassalFile(before, seen.file)) next.set(name, seen.file)
-        continue
-      }
-      const pending = this.#pending.get(name)
-      const isFinished = seen.state === 'finished'
-      // Left alone for the settle time, unless a writer is known to have it open still.
-      const isStable =
-        seen.state !== 'open' &&
-        pending?.stamp === seen.file.stamp &&
-        nowMs - pending.sinceMs >= this.#settleMs
-      const isOverdue = pending !== undefined && nowMs - pending.firstMs >= this.#maxSettleMs
-      if (isFinished || isStable || isOverdue) {
-        if (!isFinished && !isStable)
-          this.#log(
-            `${this.#describe()}: ${seen.file.path} is still ${seen.state === 'open' ? 'open for writing' : 'changing'} after ${this.#maxSettleMs} ms: reporting it`,
-          )
-        next.set(name, seen.file)
-        this.#pending.delete(name)
-      } else if (pending?.stamp !== seen.file.stamp) {
-        this.#pending.set(name, {
-          stamp: seen.file.stamp,
-          sinceMs: nowMs,
-          firstMs: pending?.firstMs ?? nowMs,
-        })
-      }
-    }
-    for (const name of reported.keys()) {
-      if (files.has(name)) continue
-      // A removal waits the settle time too: an editor that deletes and rewrites a file gets a reload, not a stop and a start.
-      const pending = this.#pending.get(name)
-      if (pending?.stamp !== absent)
-        this.#pending.set(name, { stamp: absent, sinceMs: nowMs, firstMs: nowMs })
-      else if (nowMs - pending.sinceMs >= this.#settleMs) {
-        next.delete(name)
-        this.#pending.delete(name)
-      }
-    }
-    for (const name of this.#pending.keys())
-      if (!files.has(name) && !reported.has(name)) this.#pending.delete(name)
-    const waiting = [...files.values()].filter((seen) => this.#pending.has(seen.file.name))
-    // A little past the settle time or tick: timers may fire a hair before the clocks agree it has passed.
-    if (waiting.some((seen) => seen.state === 'just-written')) this.#scanIn(timestampTickMs + 1)
-    if (this.#pending.size > 0) this.#scanIn(this.#settleMs + 5)
-    this.#writing = waiting.filter((seen) => seen.state === 'open')
-    this.#pollWriters()
-    // The first report waits for files still being written, so that it is the complete initial set.
-    if (this.#reported === undefined && this.#pending.size > 0) return
-    if (this.#reported !== undefined && isSameVassalSet(reported, next)) return
-    this.#reported = next
-    this.#onChange?.(new Map(next))
-  }
-
-  /** Asks again, every `writerPollMs`, whether the files a writer had open still are; a scan once one is not. */
-  #pollWriters(): void {
-    if (this.#isClosed || this.#writerPoll !== undefined || this.#writing.length === 0) return
-    this.#writerPoll = setTimeout(() => {
-      const questions = this.#writing.map(({ file, stats }) =>
-        isOpenForWriting(file.path, { isNofollow: this.#isNofollow, version: stats }),
-      )
-      void Promise.all(questions).then((answers) => {
-        this.#writerPoll = undefined
-        // Closed: the scan that reports it. Changed or gone (undefined): its inotify event brings that scan.
-        if (answers.includes(false)) this.#scanIn(0)
-        else this.#pollWriters()
-      })
-    }, writerPollMs)
+    if (isWatchAdded) this.#schedule.scanIn(coalesceMs)
   }
 
   #describe(): string {
