@@ -56,9 +56,6 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     statusIntervalMs: 0,
   }
   const serving = await serveWorker(app, start, log)
-  logger.log('tsgi is ready: serving standalone')
-  notify.ready('serving standalone')
-  announceToPredecessor(listeners, inherited, successorOf)
 
   return new Promise((resolve) => {
     let isStopping = false
@@ -102,5 +99,10 @@ export async function runStandalone(result: LoadResult): Promise<'stopped' | 'ap
     for (const files of [config.touchReload, config.touchChainReload]) {
       if (files.length > 0) watchers.push(new TouchWatcher(files, (file) => void restart(`${file} touched`)))
     }
+    // Ready only now that the signals have their handlers: a SIGHUP sent on seeing this line must reload,
+    // and before its handler, SIGHUP's default action would end the process.
+    logger.log('tsgi is ready: serving standalone')
+    notify.ready('serving standalone')
+    announceToPredecessor(listeners, inherited, successorOf)
   })
 }
