@@ -6,8 +6,8 @@ import { realpathSync, statSync } from 'node:fs'
 import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { LogLevel } from '../observe/journal.js'
 import type { VassalFile } from './monitors/monitor.js'
-import { RespawnThrottle } from './respawn-throttle.js'
 import type { VassalContext } from './vassal-context.js'
+import { VassalRecord } from './vassal-record.js'
 import {
   hasProcess,
   isAtRest,
@@ -33,12 +33,6 @@ export type ApplyOutcome =
   | 'replacing'
   | 'starting'
 
-export interface VassalExit {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly at: number
-}
-
 /** mtime (ns), size and inode of a file: changes whenever its content may have; '' when it is gone. */
 function stampOf(file: string): string {
   const stat = statSync(file, { bigint: true, throwIfNoEntry: false })
@@ -60,16 +54,11 @@ function realpathOrSelf(file: string): string {
 
 export class Vassal {
   readonly name: string
+  /** Its lives so far: starts, deaths, respawns, throttle (what the stats document shows). */
+  readonly record: VassalRecord
   #file: VassalFile
   #state: VassalState = 'spawning'
   #child: ChildProcess | undefined
-  #startedAt = 0
-  readonly #bornAt = Date.now()
-  #firstRunAt = 0
-  #lastReadyAt = 0
-  /** When the first start of the current streak of quick deaths happened (for the stats' blacklist). */
-  #streakStartedAt = 0
-  #throttleMs = 0
   #masterKey: string | undefined
   #addresses: readonly string[] = []
   #isVacuum = false
@@ -79,8 +68,6 @@ export class Vassal {
    */
   #retiring: ChildProcess | undefined
   #configError: string | undefined
-  #lastExit: VassalExit | undefined
-  #respawns = 0
   #timer: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
   /** Set while a restart stops the old process: its exit is expected, not a death to respawn from. */
@@ -93,7 +80,6 @@ export class Vassal {
   /** The files the vassal file includes (ini =, inherit …) → their stamp when its config was last read. */
   #includes: ReadonlyMap<string, string> = new Map()
   readonly #context: VassalContext
-  readonly #throttle: RespawnThrottle
   /** Callers of nextAtRest(): told at the next resting state, then forgotten. */
   readonly #restWaiters = new Set<(rest: RestingState) => void>()
 
@@ -101,7 +87,7 @@ export class Vassal {
     this.name = file.name
     this.#file = file
     this.#context = context
-    this.#throttle = new RespawnThrottle(context.throttle)
+    this.record = new VassalRecord(context.throttle)
     this.#start()
   }
 
@@ -122,45 +108,9 @@ export class Vassal {
     return this.#configError
   }
 
-  get lastExit(): VassalExit | undefined {
-    return this.#lastExit
-  }
-
-  get respawns(): number {
-    return this.#respawns
-  }
-
-  /** Epoch ms: when the emperor first saw this vassal. */
-  get bornAt(): number {
-    return this.#bornAt
-  }
-
-  /** Epoch ms of its first and of its latest process start; 0 before any. */
-  get firstRunAt(): number {
-    return this.#firstRunAt
-  }
-
-  get lastRunAt(): number {
-    return this.#startedAt
-  }
-
-  /** Epoch ms: when it last said it serves; 0 if never. */
-  get lastReadyAt(): number {
-    return this.#lastReadyAt
-  }
-
   /** While `throttled`: the delay before its next try; else 0. */
   get throttleMs(): number {
-    return this.#state === 'throttled' ? this.#throttleMs : 0
-  }
-
-  /** Deaths soon after a start in the current streak, and when that streak's first start happened. */
-  get quickDeaths(): number {
-    return this.#throttle.quickDeaths
-  }
-
-  get streakStartedAt(): number {
-    return this.#streakStartedAt
+    return this.#state === 'throttled' ? this.record.throttleMs : 0
   }
 
   #log(message: string, level: LogLevel = 'info'): void {
@@ -246,15 +196,13 @@ export class Vassal {
       return
     }
     this.#child = spawned
-    this.#startedAt = Date.now()
-    if (this.#firstRunAt === 0) this.#firstRunAt = this.#startedAt
-    if (this.#throttle.quickDeaths === 0) this.#streakStartedAt = this.#startedAt
+    this.record.started()
     this.#transition('spawning', `started (pid: ${spawned.pid ?? '?'})`)
     const child = spawned
     child.on('message', (message: unknown) => {
       if (!isVassalMessage(message) || this.#child !== child) return
       if (message.type === 'vassal-ready' && (this.#state === 'spawning' || this.#state === 'reloading')) {
-        this.#lastReadyAt = Date.now()
+        this.record.served()
         this.#transition('ready', 'it serves')
         this.#retireOld()
       } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
@@ -273,7 +221,7 @@ export class Vassal {
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child !== child) return
-    this.#lastExit = { code, signal, at: Date.now() }
+    this.record.exited(code, signal)
     const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`
     if (this.#retiring !== undefined && this.#state !== 'stopping') {
       this.#keepOld(`the new process died before it served (${how})`)
@@ -289,14 +237,12 @@ export class Vassal {
       this.#transition('invalid', `it exited with a config error (${how}); waiting for the file to change`)
       return
     }
-    const delay = this.#throttle.delayAfterDeath(Date.now() - this.#startedAt)
-    this.#respawns++
+    const delay = this.record.respawnDelayMs()
     if (delay === 0) {
       this.#log(`died (${how}), respawning`, 'warning')
       this.#start()
       return
     }
-    this.#throttleMs = delay
     this.#transition('throttled', `died (${how}) soon after it started; next try in ${delay}ms`)
     this.#timer = setTimeout(() => this.#start(), delay)
   }
@@ -327,7 +273,7 @@ export class Vassal {
       return 'restarting'
     }
     if (!hasProcess(this.#state)) {
-      this.#throttle.reset()
+      this.record.resetThrottle()
       this.#start()
       return 'starting'
     }
@@ -377,7 +323,7 @@ export class Vassal {
     if (hasProcess(this.#state)) return false
     this.#file = file
     this.#stopped = undefined
-    this.#throttle.reset()
+    this.record.resetThrottle()
     this.#start()
     return true
   }
@@ -441,7 +387,7 @@ export class Vassal {
     await this.#terminate(this.#child)
     this.#isRestarting = false
     if (this.#stopped !== undefined) return
-    this.#throttle.reset()
+    this.record.resetThrottle()
     this.#start()
   }
 
