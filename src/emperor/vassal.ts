@@ -1,10 +1,10 @@
 // One vassal as the emperor sees it: its file, its state, its process, and what a change, a death or a
 // removal does to it. The emperor never runs app code: a vassal is a `tsgi` instance in its own process.
 import type { ChildProcess } from 'node:child_process'
-import { realpathSync, statSync } from 'node:fs'
 
 import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { LogLevel } from '../observe/journal.js'
+import { IncludedFiles } from './included-files.js'
 import type { VassalFile } from './monitors/monitor.js'
 import type { VassalContext } from './vassal-context.js'
 import { VassalRecord } from './vassal-record.js'
@@ -33,25 +33,6 @@ export type ApplyOutcome =
   | 'replacing'
   | 'starting'
 
-/** mtime (ns), size and inode of a file: changes whenever its content may have; '' when it is gone. */
-function stampOf(file: string): string {
-  const stat = statSync(file, { bigint: true, throwIfNoEntry: false })
-  return stat === undefined ? '' : `${stat.mtimeNs}:${stat.size}:${stat.ino}`
-}
-
-function stampIncludes(files: readonly string[], vassalPath: string): Map<string, string> {
-  const own = realpathOrSelf(vassalPath)
-  return new Map(files.filter((file) => file !== own).map((file) => [file, stampOf(file)]))
-}
-
-function realpathOrSelf(file: string): string {
-  try {
-    return realpathSync(file)
-  } catch {
-    return file
-  }
-}
-
 export class Vassal {
   readonly name: string
   /** Its lives so far: starts, deaths, respawns, throttle (what the stats document shows). */
@@ -77,8 +58,8 @@ export class Vassal {
    * the vassal says it serves. A signal before then would hit a master without its handlers yet.
    */
   #isReloadQueued = false
-  /** The files the vassal file includes (ini =, inherit …) → their stamp when its config was last read. */
-  #includes: ReadonlyMap<string, string> = new Map()
+  /** The files the vassal file includes (ini =, inherit …), stamped when its config was last read. */
+  readonly #includes = new IncludedFiles()
   readonly #context: VassalContext
   /** Callers of nextAtRest(): told at the next resting state, then forgotten. */
   readonly #restWaiters = new Set<(rest: RestingState) => void>()
@@ -188,7 +169,7 @@ export class Vassal {
     this.#masterKey = validation.masterKey
     this.#addresses = validation.addresses
     this.#isVacuum = validation.isVacuum
-    this.#includes = stampIncludes(validation.files, this.#file.path)
+    this.#includes.remember(validation.files, this.#file.path)
     const spawned = this.#context.spawn(this.#file, validation)
     if ('refused' in spawned) {
       this.#configError = spawned.refused
@@ -291,7 +272,7 @@ export class Vassal {
       return 'refused'
     }
     this.#configError = undefined
-    this.#includes = stampIncludes(validation.files, file.path)
+    this.#includes.remember(validation.files, file.path)
     if (validation.masterKey !== this.#masterKey) {
       const isOverlapping = validation.addresses.some((address) => this.#addresses.includes(address))
       if (isOverlapping || this.#state === 'spawning' || this.#state === 'reloading') {
@@ -409,14 +390,10 @@ export class Vassal {
    * included file that changed counts as a change of the vassal file (uWSGI never notices those).
    */
   checkIncludes(): void {
-    for (const [file, stamp] of this.#includes) {
-      if (stampOf(file) === stamp) continue
-      this.#log(`${file}, which its config includes, changed`)
-      // Seen once: an include that makes the config invalid is reported once, not at every rescan.
-      this.#includes = new Map([...this.#includes.keys()].map((name) => [name, stampOf(name)]))
-      this.apply(this.#file, { force: true })
-      return
-    }
+    const changed = this.#includes.findChanged()
+    if (changed === undefined) return
+    this.#log(`${changed}, which its config includes, changed`)
+    this.apply(this.#file, { force: true })
   }
 
   /**
