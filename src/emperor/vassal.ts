@@ -6,6 +6,7 @@ import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { LogLevel } from '../observe/journal.js'
 import { IncludedFiles } from './included-files.js'
 import type { VassalFile } from './monitors/monitor.js'
+import { terminateVassalProcess } from './terminate-vassal-process.js'
 import type { VassalContext } from './vassal-context.js'
 import { VassalRecord } from './vassal-record.js'
 import {
@@ -374,15 +375,7 @@ export class Vassal {
 
   /** SIGTERM, then SIGKILL after the mercy; resolves when the process is gone. */
   #terminate(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.#context.mercyMs)
-      child.once('exit', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-      child.kill(signal)
-    })
+    return terminateVassalProcess(child, { signal, mercyMs: this.#context.mercyMs })
   }
 
   /**
