@@ -6,6 +6,7 @@ import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { LogLevel } from '../observe/journal.js'
 import { IncludedFiles } from './included-files.js'
 import type { VassalFile } from './monitors/monitor.js'
+import { RestWaiters } from './rest-waiters.js'
 import { terminateVassalProcess } from './terminate-vassal-process.js'
 import type { VassalContext } from './vassal-context.js'
 import { VassalRecord } from './vassal-record.js'
@@ -63,7 +64,7 @@ export class Vassal {
   readonly #includes = new IncludedFiles()
   readonly #context: VassalContext
   /** Callers of nextAtRest(): told at the next resting state, then forgotten. */
-  readonly #restWaiters = new Set<(rest: RestingState) => void>()
+  readonly #restWaiters = new RestWaiters()
 
   constructor(file: VassalFile, context: VassalContext) {
     this.name = file.name
@@ -117,13 +118,7 @@ export class Vassal {
     // failed to start (the old process serves again: #keepOld tells).
     if (!isAtRest(next) || (next === 'ready' && this.#isReloadQueued)) return
     if (this.#retiring !== undefined && next !== 'ready') return
-    this.#tellAtRest({ state: next, reason, error: this.#configError })
-  }
-
-  #tellAtRest(rest: RestingState): void {
-    const waiters = [...this.#restWaiters]
-    this.#restWaiters.clear()
-    for (const waiter of waiters) waiter(rest)
+    this.#restWaiters.tell({ state: next, reason, error: this.#configError })
   }
 
   /**
@@ -131,22 +126,7 @@ export class Vassal {
    * as the state may change within the action itself.
    */
   nextAtRest(signal: AbortSignal): Promise<RestingState | undefined> {
-    return new Promise((resolve) => {
-      if (signal.aborted) {
-        resolve(undefined)
-        return
-      }
-      const onAbort = (): void => {
-        this.#restWaiters.delete(waiter)
-        resolve(undefined)
-      }
-      const waiter = (rest: RestingState): void => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(rest)
-      }
-      this.#restWaiters.add(waiter)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+    return this.#restWaiters.next(signal)
   }
 
   #start(): void {
@@ -352,7 +332,7 @@ export class Vassal {
     this.#state = 'ready'
     this.#log(`${why}; the old process keeps serving`, 'warning')
     this.#context.onStateChange(this)
-    this.#tellAtRest({ state: 'ready', reason: why, error: why })
+    this.#restWaiters.tell({ state: 'ready', reason: why, error: why })
   }
 
   /** The replacement serves: the process it replaces stops gracefully. */
