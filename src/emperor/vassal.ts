@@ -9,6 +9,7 @@ import type { VassalFile } from './monitors/monitor.js'
 import { RestWaiters } from './rest-waiters.js'
 import { terminateVassalProcess } from './terminate-vassal-process.js'
 import type { VassalContext } from './vassal-context.js'
+import { isOwnerChanged, type ApplyOutcome } from './vassal-file-change.js'
 import { VassalRecord } from './vassal-record.js'
 import {
   hasProcess,
@@ -17,23 +18,6 @@ import {
   type RestingState,
   type VassalState,
 } from './vassal-state.js'
-
-/**
- * What `apply` did with a file: nothing (`unchanged`; `inactive` while stopping or stopped; `held` with
- * emperor-reload-on-change off), `refused` its invalid config (the old one keeps serving), or started a
- * `reloading` / `queued` reload, a `restarting` or `replacing` of the process, or a `starting` of a vassal
- * without one.
- */
-export type ApplyOutcome =
-  | 'unchanged'
-  | 'inactive'
-  | 'held'
-  | 'refused'
-  | 'reloading'
-  | 'queued'
-  | 'restarting'
-  | 'replacing'
-  | 'starting'
 
 export class Vassal {
   readonly name: string
@@ -217,18 +201,13 @@ export class Vassal {
    */
   apply(file: VassalFile, options: { force?: boolean; isDeliberate?: boolean } = {}): ApplyOutcome {
     const force = options.force === true || options.isDeliberate === true
-    const previous = this.#file
-    const isOwnerChanged =
-      file.owner.uid !== previous.owner.uid ||
-      file.owner.gid !== previous.owner.gid ||
-      file.linkOwner.uid !== previous.linkOwner.uid ||
-      file.linkOwner.gid !== previous.linkOwner.gid
-    const isChanged = file.stamp !== previous.stamp || isOwnerChanged
+    const isNewOwner = isOwnerChanged(this.#file, file)
+    const isChanged = file.stamp !== this.#file.stamp || isNewOwner
     this.#file = file
     if (!isChanged && !force) return 'unchanged'
     // Stopped by the operator, it stays stopped whatever happens to its file, until `tsgi start NAME`.
     if (this.#state === 'stopping' || this.#state === 'stopped') return 'inactive'
-    if (isOwnerChanged && hasProcess(this.#state)) {
+    if (isNewOwner && hasProcess(this.#state)) {
       // In tyrant mode the owner is who the vassal runs as: a new owner means a new process.
       this.#log('its file changed owner: restarting it')
       void this.#restart()
