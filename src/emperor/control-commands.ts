@@ -5,8 +5,8 @@ import type { ControlAnswer, ControlRequest } from '../control/emperor-control.j
 import { suggestName } from '../config/did-you-mean.js'
 import { makeError, type TsgiError } from '../errors/tsgi-error.js'
 import type { VassalFile } from './monitors/monitor.js'
-import type { RestingState, Vassal } from './vassal.js'
-import { hasProcess } from './vassal-state.js'
+import type { Vassal } from './vassal.js'
+import { hasProcess, type RestingState } from './vassal-state.js'
 
 /** The little of the emperor a command needs. */
 export interface GovernedVassals {

@@ -16,7 +16,7 @@ import {
 } from '../platform/listen-fds.js'
 import type { FdSocket } from '../platform/socket-of-fd.js'
 import type { VassalFile } from './monitors/monitor.js'
-import type { Validation } from './vassal.js'
+import type { Validation } from './vassal-context.js'
 
 /** What a vassal process gets: fds after its IPC channel (3), and the variable that describes them. */
 export interface VassalSockets {

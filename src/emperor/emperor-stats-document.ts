@@ -84,12 +84,12 @@ function describeVassal(
   identity: { readonly uid: number; readonly gid: number },
 ): EmperorStatsVassal {
   const isReady = vassal.state === 'ready' || vassal.state === 'reloading' ? 1 : 0
-  const lastReady = seconds(vassal.lastReadyAt)
-  const lastExit = vassal.lastExit
+  const lastReady = seconds(vassal.record.lastReadyAt)
+  const lastExit = vassal.record.lastExit
   return {
     id: vassal.name,
     pid: vassal.pid ?? -1,
-    born: seconds(vassal.bornAt),
+    born: seconds(vassal.record.bornAt),
     last_mod: mtimeOf(vassal.file.path),
     last_heartbeat: 0,
     loyal: lastReady,
@@ -98,15 +98,15 @@ function describeVassal(
     last_loyal: lastReady,
     last_ready: lastReady,
     last_accepting: lastReady,
-    first_run: seconds(vassal.firstRunAt),
-    last_run: seconds(vassal.lastRunAt),
+    first_run: seconds(vassal.record.firstRunAt),
+    last_run: seconds(vassal.record.lastRunAt),
     cursed: 0,
     zerg: 0,
     on_demand: '',
     uid: identity.uid,
     gid: identity.gid,
     monitor,
-    respawns: vassal.respawns,
+    respawns: vassal.record.respawns,
     state: vassal.state,
     last_exit:
       lastExit === undefined
@@ -122,9 +122,9 @@ function blacklistEntry(vassal: Vassal): EmperorStatsBlacklistEntry {
   return {
     id: vassal.name,
     throttle_level: vassal.throttleMs,
-    attempt: vassal.quickDeaths,
-    first_attempt: seconds(vassal.streakStartedAt),
-    last_attempt: seconds(vassal.lastRunAt),
+    attempt: vassal.record.quickDeaths,
+    first_attempt: seconds(vassal.record.streakStartedAt),
+    last_attempt: seconds(vassal.record.lastRunAt),
   }
 }
 

@@ -24,7 +24,8 @@ import { vacuumVassalSockets } from './vacuum-vassal-sockets.js'
 import { validateVassal } from './validate-vassal.js'
 import { EmperorNotify } from './emperor-notify.js'
 import { EmperorSockets } from './emperor-sockets.js'
-import { Vassal, type VassalContext } from './vassal.js'
+import { Vassal } from './vassal.js'
+import type { VassalContext } from './vassal-context.js'
 import { hasProcess } from './vassal-state.js'
 
 /** A vassal that lived this long was healthy: a death after it respawns it at once. */

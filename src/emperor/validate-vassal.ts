@@ -12,8 +12,8 @@ import { loadConfig } from '../config/resolve-config.js'
 import type { VassalFile } from './monitors/monitor.js'
 import { socketChownGrant } from './socket-chown-grant.js'
 import { tyrantIdentity, tyrantSwitchArgs } from './spawn-vassal.js'
-import type { Validation } from './vassal.js'
 import { vassalArgv, vassalEnvironment } from './vassal-argv.js'
+import type { Validation } from './vassal-context.js'
 
 /** Options a vassal's master uses itself: a change to one restarts the vassal instead of reloading it. */
 const masterOptions = [

@@ -41,3 +41,12 @@ export function isAtRest(state: VassalState): boolean {
     state === 'refused'
   )
 }
+
+/** A state the vassal came to rest in (`isAtRest`), for whoever waits on it. */
+export interface RestingState {
+  readonly state: VassalState
+  /** Why it got there, as its log line says. */
+  readonly reason: string
+  /** The config error, or the failure of a reload, it carries then. */
+  readonly error: string | undefined
+}

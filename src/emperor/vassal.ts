@@ -1,122 +1,31 @@
 // One vassal as the emperor sees it: its file, its state, its process, and what a change, a death or a
 // removal does to it. The emperor never runs app code: a vassal is a `tsgi` instance in its own process.
 import type { ChildProcess } from 'node:child_process'
-import { realpathSync, statSync } from 'node:fs'
 
 import { isVassalMessage, type EmperorMessage } from '../control/messages.js'
 import type { LogLevel } from '../observe/journal.js'
-import type { Logger } from '../observe/logger.js'
+import { IncludedFiles } from './included-files.js'
 import type { VassalFile } from './monitors/monitor.js'
-import type { SocketChownGrant } from './socket-chown-grant.js'
-import { RespawnThrottle, type ThrottleOptions } from './respawn-throttle.js'
-import { hasProcess, isAtRest, isLegalTransition, type VassalState } from './vassal-state.js'
-
-export type Validation =
-  /** files: every config file read (the vassal file, its includes and inherits), absolute. */
-  | {
-      readonly isValid: true
-      readonly masterKey: string
-      readonly files: readonly string[]
-      /**
-       * What its listening addresses collide with: `tcp:PORT`, `unix:PATH`, `abstract:NAME` (validate-vassal.ts).
-       */
-      readonly addresses: readonly string[]
-      /**
-       * `vacuum` is on and the emperor may finish it: a vassal that dropped privileges may not unlink its
-       * sockets in a root-owned directory such as /run/tsgi. Never for a tyrant vassal.
-       */
-      readonly isVacuum: boolean
-      /** Tyrant mode: the sockets the emperor may chown for it, and to whom (chown-socket). */
-      readonly chownGrant?: SocketChownGrant | undefined
-    }
-  | { readonly isValid: false; readonly errors: readonly string[] }
-
-export interface VassalContext {
-  readonly logger: Logger
-  /** emperor-curse-tolerance: how long a stopping vassal may take before SIGKILL. */
-  readonly mercyMs: number
-  readonly throttle: ThrottleOptions
-  /** emperor-reload-on-change: a changed file reloads the vassal (false: only `tsgi reload NAME`). */
-  readonly isReloadOnChange: boolean
-  /** Why the vassal must not run at all (tyrant rules), checked before its config is read. */
-  refusal(file: VassalFile): string | undefined
-  /** Loads and checks the vassal's config as the vassal would; masterKey changes when a reload is not enough. */
-  validate(file: VassalFile): Validation
-  /** After a vassal with `vacuum` stopped: removes what it left of its unix sockets (stale ones only). */
-  vacuum(vassal: Vassal, paths: readonly string[]): Promise<void>
-  /** The command line the vassal's config is read from: sent with each reload, as it can change. */
-  commandLine(file: VassalFile): readonly string[]
-  /** Starts the vassal's process, or says why it is refused (tyrant rules). */
-  spawn(
-    file: VassalFile,
-    validation: Extract<Validation, { isValid: true }>,
-  ): ChildProcess | { readonly refused: string }
-  onStateChange(vassal: Vassal): void
-}
-
-/** A state the vassal came to rest in (vassal-state.ts `isAtRest`), for whoever waits on it. */
-export interface RestingState {
-  readonly state: VassalState
-  /** Why it got there, as its log line says. */
-  readonly reason: string
-  /** The config error, or the failure of a reload, it carries then. */
-  readonly error: string | undefined
-}
-
-/**
- * What `apply` did with a file: nothing (`unchanged`; `inactive` while stopping or stopped; `held` with
- * emperor-reload-on-change off), `refused` its invalid config (the old one keeps serving), or started a
- * `reloading` / `queued` reload, a `restarting` or `replacing` of the process, or a `starting` of a vassal
- * without one.
- */
-export type ApplyOutcome =
-  | 'unchanged'
-  | 'inactive'
-  | 'held'
-  | 'refused'
-  | 'reloading'
-  | 'queued'
-  | 'restarting'
-  | 'replacing'
-  | 'starting'
-
-export interface VassalExit {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly at: number
-}
-
-/** mtime (ns), size and inode of a file: changes whenever its content may have; '' when it is gone. */
-function stampOf(file: string): string {
-  const stat = statSync(file, { bigint: true, throwIfNoEntry: false })
-  return stat === undefined ? '' : `${stat.mtimeNs}:${stat.size}:${stat.ino}`
-}
-
-function stampIncludes(files: readonly string[], vassalPath: string): Map<string, string> {
-  const own = realpathOrSelf(vassalPath)
-  return new Map(files.filter((file) => file !== own).map((file) => [file, stampOf(file)]))
-}
-
-function realpathOrSelf(file: string): string {
-  try {
-    return realpathSync(file)
-  } catch {
-    return file
-  }
-}
+import { RestWaiters } from './rest-waiters.js'
+import { terminateVassalProcess } from './terminate-vassal-process.js'
+import type { VassalContext } from './vassal-context.js'
+import { isOwnerChanged, type ApplyOutcome } from './vassal-file-change.js'
+import { VassalRecord } from './vassal-record.js'
+import {
+  hasProcess,
+  isAtRest,
+  isLegalTransition,
+  type RestingState,
+  type VassalState,
+} from './vassal-state.js'
 
 export class Vassal {
   readonly name: string
+  /** Its lives so far: starts, deaths, respawns, throttle (what the stats document shows). */
+  readonly record: VassalRecord
   #file: VassalFile
   #state: VassalState = 'spawning'
   #child: ChildProcess | undefined
-  #startedAt = 0
-  readonly #bornAt = Date.now()
-  #firstRunAt = 0
-  #lastReadyAt = 0
-  /** When the first start of the current streak of quick deaths happened (for the stats' blacklist). */
-  #streakStartedAt = 0
-  #throttleMs = 0
   #masterKey: string | undefined
   #addresses: readonly string[] = []
   #isVacuum = false
@@ -126,8 +35,6 @@ export class Vassal {
    */
   #retiring: ChildProcess | undefined
   #configError: string | undefined
-  #lastExit: VassalExit | undefined
-  #respawns = 0
   #timer: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
   /** Set while a restart stops the old process: its exit is expected, not a death to respawn from. */
@@ -137,18 +44,17 @@ export class Vassal {
    * the vassal says it serves. A signal before then would hit a master without its handlers yet.
    */
   #isReloadQueued = false
-  /** The files the vassal file includes (ini =, inherit …) → their stamp when its config was last read. */
-  #includes: ReadonlyMap<string, string> = new Map()
+  /** The files the vassal file includes (ini =, inherit …), stamped when its config was last read. */
+  readonly #includes = new IncludedFiles()
   readonly #context: VassalContext
-  readonly #throttle: RespawnThrottle
   /** Callers of nextAtRest(): told at the next resting state, then forgotten. */
-  readonly #restWaiters = new Set<(rest: RestingState) => void>()
+  readonly #restWaiters = new RestWaiters()
 
   constructor(file: VassalFile, context: VassalContext) {
     this.name = file.name
     this.#file = file
     this.#context = context
-    this.#throttle = new RespawnThrottle(context.throttle)
+    this.record = new VassalRecord(context.throttle)
     this.#start()
   }
 
@@ -169,45 +75,9 @@ export class Vassal {
     return this.#configError
   }
 
-  get lastExit(): VassalExit | undefined {
-    return this.#lastExit
-  }
-
-  get respawns(): number {
-    return this.#respawns
-  }
-
-  /** Epoch ms: when the emperor first saw this vassal. */
-  get bornAt(): number {
-    return this.#bornAt
-  }
-
-  /** Epoch ms of its first and of its latest process start; 0 before any. */
-  get firstRunAt(): number {
-    return this.#firstRunAt
-  }
-
-  get lastRunAt(): number {
-    return this.#startedAt
-  }
-
-  /** Epoch ms: when it last said it serves; 0 if never. */
-  get lastReadyAt(): number {
-    return this.#lastReadyAt
-  }
-
   /** While `throttled`: the delay before its next try; else 0. */
   get throttleMs(): number {
-    return this.#state === 'throttled' ? this.#throttleMs : 0
-  }
-
-  /** Deaths soon after a start in the current streak, and when that streak's first start happened. */
-  get quickDeaths(): number {
-    return this.#throttle.quickDeaths
-  }
-
-  get streakStartedAt(): number {
-    return this.#streakStartedAt
+    return this.#state === 'throttled' ? this.record.throttleMs : 0
   }
 
   #log(message: string, level: LogLevel = 'info'): void {
@@ -232,13 +102,7 @@ export class Vassal {
     // failed to start (the old process serves again: #keepOld tells).
     if (!isAtRest(next) || (next === 'ready' && this.#isReloadQueued)) return
     if (this.#retiring !== undefined && next !== 'ready') return
-    this.#tellAtRest({ state: next, reason, error: this.#configError })
-  }
-
-  #tellAtRest(rest: RestingState): void {
-    const waiters = [...this.#restWaiters]
-    this.#restWaiters.clear()
-    for (const waiter of waiters) waiter(rest)
+    this.#restWaiters.tell({ state: next, reason, error: this.#configError })
   }
 
   /**
@@ -246,22 +110,7 @@ export class Vassal {
    * as the state may change within the action itself.
    */
   nextAtRest(signal: AbortSignal): Promise<RestingState | undefined> {
-    return new Promise((resolve) => {
-      if (signal.aborted) {
-        resolve(undefined)
-        return
-      }
-      const onAbort = (): void => {
-        this.#restWaiters.delete(waiter)
-        resolve(undefined)
-      }
-      const waiter = (rest: RestingState): void => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(rest)
-      }
-      this.#restWaiters.add(waiter)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+    return this.#restWaiters.next(signal)
   }
 
   #start(): void {
@@ -285,7 +134,7 @@ export class Vassal {
     this.#masterKey = validation.masterKey
     this.#addresses = validation.addresses
     this.#isVacuum = validation.isVacuum
-    this.#includes = stampIncludes(validation.files, this.#file.path)
+    this.#includes.remember(validation.files, this.#file.path)
     const spawned = this.#context.spawn(this.#file, validation)
     if ('refused' in spawned) {
       this.#configError = spawned.refused
@@ -293,15 +142,13 @@ export class Vassal {
       return
     }
     this.#child = spawned
-    this.#startedAt = Date.now()
-    if (this.#firstRunAt === 0) this.#firstRunAt = this.#startedAt
-    if (this.#throttle.quickDeaths === 0) this.#streakStartedAt = this.#startedAt
+    this.record.started()
     this.#transition('spawning', `started (pid: ${spawned.pid ?? '?'})`)
     const child = spawned
     child.on('message', (message: unknown) => {
       if (!isVassalMessage(message) || this.#child !== child) return
       if (message.type === 'vassal-ready' && (this.#state === 'spawning' || this.#state === 'reloading')) {
-        this.#lastReadyAt = Date.now()
+        this.record.served()
         this.#transition('ready', 'it serves')
         this.#retireOld()
       } else if (message.type === 'vassal-reload-failed' && this.#state === 'reloading') {
@@ -320,7 +167,7 @@ export class Vassal {
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child !== child) return
-    this.#lastExit = { code, signal, at: Date.now() }
+    this.record.exited(code, signal)
     const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`
     if (this.#retiring !== undefined && this.#state !== 'stopping') {
       this.#keepOld(`the new process died before it served (${how})`)
@@ -336,14 +183,12 @@ export class Vassal {
       this.#transition('invalid', `it exited with a config error (${how}); waiting for the file to change`)
       return
     }
-    const delay = this.#throttle.delayAfterDeath(Date.now() - this.#startedAt)
-    this.#respawns++
+    const delay = this.record.respawnDelayMs()
     if (delay === 0) {
       this.#log(`died (${how}), respawning`, 'warning')
       this.#start()
       return
     }
-    this.#throttleMs = delay
     this.#transition('throttled', `died (${how}) soon after it started; next try in ${delay}ms`)
     this.#timer = setTimeout(() => this.#start(), delay)
   }
@@ -356,25 +201,20 @@ export class Vassal {
    */
   apply(file: VassalFile, options: { force?: boolean; isDeliberate?: boolean } = {}): ApplyOutcome {
     const force = options.force === true || options.isDeliberate === true
-    const previous = this.#file
-    const isOwnerChanged =
-      file.owner.uid !== previous.owner.uid ||
-      file.owner.gid !== previous.owner.gid ||
-      file.linkOwner.uid !== previous.linkOwner.uid ||
-      file.linkOwner.gid !== previous.linkOwner.gid
-    const isChanged = file.stamp !== previous.stamp || isOwnerChanged
+    const isNewOwner = isOwnerChanged(this.#file, file)
+    const isChanged = file.stamp !== this.#file.stamp || isNewOwner
     this.#file = file
     if (!isChanged && !force) return 'unchanged'
     // Stopped by the operator, it stays stopped whatever happens to its file, until `tsgi start NAME`.
     if (this.#state === 'stopping' || this.#state === 'stopped') return 'inactive'
-    if (isOwnerChanged && hasProcess(this.#state)) {
+    if (isNewOwner && hasProcess(this.#state)) {
       // In tyrant mode the owner is who the vassal runs as: a new owner means a new process.
       this.#log('its file changed owner: restarting it')
       void this.#restart()
       return 'restarting'
     }
     if (!hasProcess(this.#state)) {
-      this.#throttle.reset()
+      this.record.resetThrottle()
       this.#start()
       return 'starting'
     }
@@ -392,7 +232,7 @@ export class Vassal {
       return 'refused'
     }
     this.#configError = undefined
-    this.#includes = stampIncludes(validation.files, file.path)
+    this.#includes.remember(validation.files, file.path)
     if (validation.masterKey !== this.#masterKey) {
       const isOverlapping = validation.addresses.some((address) => this.#addresses.includes(address))
       if (isOverlapping || this.#state === 'spawning' || this.#state === 'reloading') {
@@ -424,7 +264,7 @@ export class Vassal {
     if (hasProcess(this.#state)) return false
     this.#file = file
     this.#stopped = undefined
-    this.#throttle.reset()
+    this.record.resetThrottle()
     this.#start()
     return true
   }
@@ -471,7 +311,7 @@ export class Vassal {
     this.#state = 'ready'
     this.#log(`${why}; the old process keeps serving`, 'warning')
     this.#context.onStateChange(this)
-    this.#tellAtRest({ state: 'ready', reason: why, error: why })
+    this.#restWaiters.tell({ state: 'ready', reason: why, error: why })
   }
 
   /** The replacement serves: the process it replaces stops gracefully. */
@@ -488,21 +328,13 @@ export class Vassal {
     await this.#terminate(this.#child)
     this.#isRestarting = false
     if (this.#stopped !== undefined) return
-    this.#throttle.reset()
+    this.record.resetThrottle()
     this.#start()
   }
 
   /** SIGTERM, then SIGKILL after the mercy; resolves when the process is gone. */
   #terminate(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.#context.mercyMs)
-      child.once('exit', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-      child.kill(signal)
-    })
+    return terminateVassalProcess(child, { signal, mercyMs: this.#context.mercyMs })
   }
 
   /**
@@ -510,14 +342,10 @@ export class Vassal {
    * included file that changed counts as a change of the vassal file (uWSGI never notices those).
    */
   checkIncludes(): void {
-    for (const [file, stamp] of this.#includes) {
-      if (stampOf(file) === stamp) continue
-      this.#log(`${file}, which its config includes, changed`)
-      // Seen once: an include that makes the config invalid is reported once, not at every rescan.
-      this.#includes = new Map([...this.#includes.keys()].map((name) => [name, stampOf(name)]))
-      this.apply(this.#file, { force: true })
-      return
-    }
+    const changed = this.#includes.findChanged()
+    if (changed === undefined) return
+    this.#log(`${changed}, which its config includes, changed`)
+    this.apply(this.#file, { force: true })
   }
 
   /**
